@@ -1,0 +1,168 @@
+"""Branch-free operations on bids, the same on every kind of number.
+
+A mechanism written with these (and ``+ - * <= ==`` and friends) runs
+unchanged on exact fractions, on numpy batches of profiles and on z3 terms.
+Each operation looks at its arguments and computes on the strongest kind
+among them (symbolic, then batch, then exact).
+"""
+
+from fractions import Fraction
+from functools import reduce
+
+import numpy as np
+import z3
+
+from .numbers import (
+    BATCH, EXACT, SYMBOLIC, Batch, BatchBool, Sym, SymBool, _batch_array,
+    is_bool, kind_of, z3_value,
+)
+
+__all__ = [
+    "where", "maximum", "minimum", "sort_desc", "count", "total",
+    "all_of", "any_of", "not_", "ratio", "split",
+]
+
+
+def _wrap(kind, value, boolean):
+    if kind == BATCH:
+        return BatchBool(value) if boolean else Batch(value)
+    if kind == SYMBOLIC:
+        return SymBool(value) if boolean else Sym(value)
+    return value
+
+
+def where(condition, a, b):
+    """``a`` where ``condition`` holds, else ``b`` (an ``if`` on bids)."""
+    if isinstance(condition, (bool, np.bool_)):
+        return a if condition else b
+    kind = kind_of(condition, a, b)
+    boolean = is_bool(a) and is_bool(b)
+    if kind == BATCH:
+        value = np.where(_batch_array(condition), _batch_array(a),
+                         _batch_array(b))
+    else:
+        value = z3.If(z3_value(condition), z3_value(a), z3_value(b))
+    return _wrap(kind, value, boolean)
+
+
+def _fold(values, exact, batch, symbolic):
+    values = list(values)
+    if not values:
+        raise ValueError("needs at least one value")
+    kind = kind_of(values)
+    if kind == EXACT:
+        return exact(values)
+    if kind == BATCH:
+        return Batch(reduce(batch, (_batch_array(v) for v in values)))
+    return reduce(symbolic, values)
+
+
+def maximum(values):
+    """The largest of ``values`` (at least one)."""
+    return _fold(values, max, np.maximum, lambda a, b: where(a >= b, a, b))
+
+
+def minimum(values):
+    """The smallest of ``values`` (at least one)."""
+    return _fold(values, min, np.minimum, lambda a, b: where(a <= b, a, b))
+
+
+def sort_desc(values):
+    """``values`` in decreasing order, as a list."""
+    values = list(values)
+    kind = kind_of(values)
+    if kind == EXACT:
+        return sorted(values, reverse=True)
+    if kind == BATCH:
+        columns = np.stack(np.broadcast_arrays(
+            *(np.asarray(_batch_array(v), dtype=float) for v in values)),
+            axis=-1)
+        ordered = -np.sort(-columns, axis=-1)
+        return [Batch(ordered[..., i]) for i in range(len(values))]
+    return _sorting_network(values)
+
+
+def _sorting_network(values):
+    """Odd-even transposition sort with maximum and minimum as comparators."""
+    out = list(values)
+    n = len(out)
+    for round_ in range(n):
+        for i in range(round_ % 2, n - 1, 2):
+            hi = maximum([out[i], out[i + 1]])
+            lo = minimum([out[i], out[i + 1]])
+            out[i], out[i + 1] = hi, lo
+    return out
+
+
+def count(conditions):
+    """How many of ``conditions`` hold, as a number."""
+    conditions = list(conditions)
+    kind = kind_of(conditions)
+    if kind == EXACT:
+        return Fraction(sum(1 for c in conditions if c))
+    if kind == BATCH:
+        return Batch(sum(np.asarray(_batch_array(c), dtype=float)
+                         for c in conditions))
+    return Sym(z3.Sum([z3.If(z3_value(c), z3.RealVal(1), z3.RealVal(0))
+                       for c in conditions]))
+
+
+def total(values):
+    """The sum of ``values`` (0 for none)."""
+    values = list(values)
+    kind = kind_of(values)
+    if kind == SYMBOLIC:
+        return Sym(z3.Sum([z3_value(v) for v in values]))
+    return sum(values, Fraction(0))
+
+
+def all_of(conditions):
+    """Whether every condition holds (``and`` on bids)."""
+    return _fold(list(conditions) or [True], all, np.logical_and,
+                 lambda a, b: SymBool(z3.And(z3_value(a), z3_value(b))))
+
+
+def any_of(conditions):
+    """Whether some condition holds (``or`` on bids)."""
+    return _fold(list(conditions) or [False], any, np.logical_or,
+                 lambda a, b: SymBool(z3.Or(z3_value(a), z3_value(b))))
+
+
+def not_(condition):
+    """The negation of a condition (``not`` on bids)."""
+    if isinstance(condition, (bool, np.bool_)):
+        return not condition
+    return ~condition
+
+
+def ratio(x, y):
+    """``x / y``, and 0 where ``y`` is 0."""
+    kind = kind_of(x, y)
+    if kind == EXACT:
+        return Fraction(0) if y == 0 else Fraction(x) / y
+    if kind == BATCH:
+        xa, ya = _batch_array(x), _batch_array(y)
+        safe = np.where(ya == 0, 1.0, ya)
+        return Batch(np.where(ya == 0, 0.0, xa / safe))
+    yt = z3_value(y)
+    return Sym(z3.If(yt == 0, z3.RealVal(0), z3_value(x) / yt))
+
+
+def split(x, k, most):
+    """``x / k`` for a whole number ``k`` from 0 to ``most``; 0 where k is 0.
+
+    Unlike :func:`ratio` this stays linear on symbolic numbers, because it
+    only ever divides by constants.
+    """
+    kind = kind_of(x, k)
+    if kind == EXACT:
+        return Fraction(0) if k == 0 else Fraction(x) / k
+    if kind == BATCH:
+        ka = np.asarray(_batch_array(k), dtype=float)
+        return Batch(np.where(ka > 0, _batch_array(x) / np.maximum(ka, 1),
+                              0.0))
+    share = z3.RealVal(0)
+    kt, xt = z3_value(k), z3_value(x)
+    for c in range(most, 0, -1):
+        share = z3.If(kt == c, xt / c, share)
+    return Sym(share)
