@@ -5,6 +5,8 @@ anything, and its charge, and returns ``(served, payments)``: whether each
 member gets access to everything the group won, and what it pays.
 """
 
+from fractions import Fraction
+
 from verifier import ops
 
 
@@ -30,7 +32,7 @@ def maximum_equal_split(b, won, p):
 def even_split(b, won, p):
     """Serve every member; each pays p / n."""
     n = len(b)
-    return [won] * n, [ops.where(won, p / n, 0)] * n
+    return [won] * n, [ops.where(won, p * Fraction(1, n), 0)] * n
 
 
 def proportional_split(b, won, p):

@@ -7,6 +7,7 @@ nothing of group sizes. Ties are broken by a fixed, named rule.
 """
 
 import itertools
+from fractions import Fraction
 
 from verifier import ops
 
@@ -22,7 +23,7 @@ def _first_highest(b):
 
 def _highest_other(b, j):
     others = [b[l] for l in range(len(b)) if l != j]
-    return ops.maximum(others) if others else 0
+    return ops.maximum(others) if others else Fraction(0)
 
 
 def second_price(b):

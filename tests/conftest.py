@@ -2,6 +2,8 @@ import os
 
 from hypothesis import HealthCheck, settings
 
+pytest_plugins = ["pytester"]
+
 settings.register_profile(
     "dsic", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(

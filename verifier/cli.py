@@ -1,11 +1,463 @@
-"""The `dsic` command."""
+"""The `dsic` command.
 
+    dsic check TARGET        decide whether TARGET is DSIC
+    dsic list                the catalogue: claims and what dsic established
+    dsic show NAME           one mechanism's definition
+    dsic verify-cert FILE    re-check a certificate, exactly
+    dsic report CERT -o FILE a Markdown or HTML report from a certificate
+
+A bad input ends in one line on stderr naming the value and the fix, and
+exit code 2; --debug adds the traceback.
+"""
+
+import argparse
+import json
+import os
 import sys
+import traceback
+from fractions import Fraction
 
-from . import __version__
+from . import __version__, report
+from .errors import DsicError, InvalidArgument
+from .guard import CallTimedOut, preflight, time_limited
+from .model import SINGLE, VALUATIONS, Shape
+from .numbers import BranchOnBid
+from .verdict import Box
 
+EXIT_CODES_HELP = """\
+exit codes:
+  0  no counterexample: proved by the solver, or only sampled (the output
+     says which); for verify-cert and report, the certificate holds
+  1  refuted: a profitable misreport, re-checked exactly; for verify-cert
+     and report, the certificate was rejected
+  2  usage or loading error (one line on stderr)
+  3  unknown: the solver gave up; the output names the setting to raise
+"""
+
+DEFAULT_BOX = (Fraction(0), Fraction(10))
+DEFAULT_CALL_TIMEOUT = 5.0
+
+
+class UsageError(DsicError):
+    """The command line itself is wrong: an unknown option, a missing
+    argument."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+# ------------------------------------------------------------ the parser
+
+def parser():
+    top = _Parser(
+        prog="dsic", epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Decide whether an auction or cost-sharing mechanism "
+                    "is dominant-strategy incentive compatible (DSIC), and "
+                    "get an exact profitable misreport when it is not.")
+    top.add_argument("--version", action="version",
+                     version=f"dsic {__version__}")
+    commands = top.add_subparsers(dest="command", metavar="COMMAND")
+    commands.required = True
+    _check_parser(commands)
+    listing = _sub(commands, "list", "the catalogue: each entry, its "
+                   "claims and what dsic established")
+    listing.set_defaults(run=run_list)
+    show = _sub(commands, "show", "one mechanism's definition: docstring, "
+                "tie rule, source, claims, default shape")
+    show.add_argument("name", metavar="NAME",
+                      help="catalogue name or file.py:function")
+    show.set_defaults(run=run_show)
+    verify = _sub(commands, "verify-cert", "re-check a certificate with "
+                  "exact arithmetic and the mechanism only")
+    verify.add_argument("file", metavar="FILE")
+    verify.add_argument("--solve", action="store_true",
+                        help="also re-solve a proof's kept SMT-LIB queries "
+                             "with z3 (outside the independent checker)")
+    verify.set_defaults(run=run_verify)
+    rep = _sub(commands, "report", "write a Markdown or HTML report of a "
+               "stored certificate")
+    rep.add_argument("cert", metavar="CERT")
+    rep.add_argument("-o", "--output", required=True, metavar="FILE",
+                     help="report file: .md (plot beside it as .svg) or "
+                          ".html (self-contained)")
+    rep.set_defaults(run=run_report)
+    return top
+
+
+def _sub(commands, name, text):
+    sub = commands.add_parser(
+        name, help=text, description=text, epilog=EXIT_CODES_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub.add_argument("--debug", action="store_true",
+                     help="print tracebacks of errors")
+    return sub
+
+
+def _check_parser(commands):
+    check = _sub(commands, "check", "decide whether a mechanism is DSIC")
+    check.add_argument(
+        "target", metavar="TARGET",
+        help="catalogue name (see `dsic list`), path/to/file.py:function "
+             "or package.module:function")
+    shape = check.add_argument_group(
+        "shape (default: a catalogue entry's own; otherwise two groups of "
+        "one member, one item)")
+    shape.add_argument("--groups", metavar="N,N,...",
+                       help="members per group, e.g. 2,3")
+    shape.add_argument("--items", metavar="M", help="number of items")
+    shape.add_argument("--valuation", choices=VALUATIONS)
+    box = check.add_argument_group("value box (values and misreports)")
+    box.add_argument("--min-value", metavar="L", default="0",
+                     help="lowest value, an exact number (default 0)")
+    box.add_argument("--max-value", metavar="V", default="10",
+                     help="highest value, e.g. 10 or 21/2 (default 10)")
+    search = check.add_argument_group("search")
+    search.add_argument("--engine", choices=("sample", "smt", "both"),
+                        default="both")
+    search.add_argument("--seed", default="0", help="sampling seed")
+    search.add_argument("--samples", metavar="N", default=None,
+                        help="sampling budget in misreports")
+    search.add_argument("--timeout", metavar="S", default=None,
+                        help="seconds per solver query")
+    search.add_argument("--margin", metavar="M", default=None,
+                        help="tie margin, e.g. 1/100: a witness is robust "
+                             "when every comparison stays M from a tie")
+    search.add_argument("--call-timeout", metavar="S",
+                        default=str(DEFAULT_CALL_TIMEOUT),
+                        help="seconds a plain-Python mechanism may take per "
+                             "profile (default 5)")
+    out = check.add_argument_group("output")
+    out.add_argument("--json", action="store_true",
+                     help="print the verdict as JSON")
+    out.add_argument("--report", metavar="FILE",
+                     help="also write a report, .md or .html")
+    out.add_argument("--certificate", metavar="FILE",
+                     help="also write the certificate (JSON)")
+    out.add_argument("-v", "--verbose", action="store_true",
+                     help="per-phase counts and times")
+    check.set_defaults(run=run_check)
+
+
+# ---------------------------------------------------------- entry point
 
 def main(argv=None):
-    argv = sys.argv[1:] if argv is None else argv
-    print(f"dsic {__version__}")
+    """Run the `dsic` command; return its exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    debug = "--debug" in argv
+    try:
+        args = parser().parse_args(argv)
+        return args.run(args)
+    except SystemExit as done:          # --help, --version
+        return done.code or 0
+    except KeyboardInterrupt:
+        return _fail("interrupted", debug, code=130)
+    except BrokenPipeError:             # e.g. `dsic list | head`
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+    except (DsicError, CallTimedOut, BranchOnBid) as error:
+        return _fail(str(error), debug)
+    except Exception as error:
+        return _fail(f"internal error: {type(error).__name__}: {error} "
+                     f"(rerun with --debug for the traceback)", debug)
+
+
+def _fail(message, debug, code=2):
+    if debug:
+        traceback.print_exc()
+    print(f"dsic: error: {' '.join(message.split())}", file=sys.stderr)
+    return code
+
+
+# ----------------------------------------------------------------- check
+
+def run_check(args):
+    """dsic check: load, check, print, write the files asked for."""
+    settings = check_settings(args)
+    for path in (args.report, args.certificate):
+        _check_writable(path)
+    if args.report:
+        report.report_suffix(args.report)
+
+    from .loading import load_target
+    from .search import check
+
+    mechanism, entry = load_target(args.target)
+    shape = shape_for(args, entry)
+    mechanism.accepts(shape)
+    mechanism = time_limited(mechanism, settings.pop("call_timeout"))
+    box = settings.pop("box")
+    preflight(mechanism, shape, box)
+
+    from .progress import Bar
+    bar = Bar("sampling")
+    try:
+        verdict = check(mechanism, shape, box, target=args.target,
+                        progress=bar, **settings)
+    finally:
+        bar.close()
+    _print_verdict(args, verdict)
+    _write_outputs(args, verdict, mechanism)
+    return report.EXIT_CODES[verdict.status]
+
+
+def _print_verdict(args, verdict):
+    if args.json:
+        print(json.dumps(report.to_json(verdict), indent=2, sort_keys=True))
+    else:
+        sys.stdout.write(report.terminal(verdict, verbose=args.verbose))
+        if args.verbose:
+            total = sum(p.seconds for p in verdict.phases)
+            print(f"  total {total:.2f} s in {len(verdict.phases)} phases")
+
+
+def _write_outputs(args, verdict, mechanism):
+    said = []
+    if args.certificate:
+        from . import certificate
+        certificate.write(args.certificate, verdict.certificate)
+        said.append(f"certificate: {args.certificate}")
+    if args.report:
+        paths = report.write_report(args.report, verdict, mechanism)
+        said.append("report: " + ", ".join(paths))
+    if said and not args.json:
+        print("\n" + "\n".join(said))
+
+
+def check_settings(args):
+    """The numbers of a check, read exactly; InvalidArgument names the
+    option, the value and the rule."""
+    from .search import DEFAULT_MARGIN, DEFAULT_SAMPLES, DEFAULT_TIMEOUT
+
+    low = exact_option("--min-value", args.min_value, allow_zero=True)
+    high = exact_option("--max-value", args.max_value)
+    if high <= low:
+        raise InvalidArgument(
+            f"--min-value {low} --max-value {high}: the value box is empty; "
+            f"make --max-value larger than --min-value")
+    return {
+        "box": Box(low, high),
+        "engine": args.engine,
+        "seed": whole_option("--seed", args.seed, least=0),
+        "samples": (DEFAULT_SAMPLES if args.samples is None else
+                    whole_option("--samples", args.samples, least=1)),
+        "timeout": (DEFAULT_TIMEOUT if args.timeout is None else
+                    seconds_option("--timeout", args.timeout)),
+        "margin": (DEFAULT_MARGIN if args.margin is None else
+                   exact_option("--margin", args.margin)),
+        "call_timeout": seconds_option("--call-timeout", args.call_timeout),
+    }
+
+
+def exact_option(option, text, allow_zero=False):
+    """An exact number given as 3, 2.5 or 7/2; positive unless
+    ``allow_zero``."""
+    try:
+        q = Fraction(text.strip())
+    except (ValueError, ZeroDivisionError):
+        raise InvalidArgument(
+            f"{option} {text!r} is not a number: write e.g. 10, 2.5 or "
+            f"21/2") from None
+    rule = "at least 0" if allow_zero else "above 0"
+    if q < 0 or (q == 0 and not allow_zero):
+        raise InvalidArgument(f"{option} {text}: must be {rule}")
+    return q
+
+
+def whole_option(option, text, least):
+    try:
+        n = int(text.strip().replace("_", ""))
+    except ValueError:
+        raise InvalidArgument(
+            f"{option} {text!r} is not a whole number: write e.g. "
+            f"{max(least, 1) * 1000}") from None
+    if n < least:
+        raise InvalidArgument(f"{option} {n}: must be at least {least}")
+    return n
+
+
+def seconds_option(option, text):
+    try:
+        s = float(text)
+    except ValueError:
+        raise InvalidArgument(
+            f"{option} {text!r} is not a number of seconds: write e.g. "
+            f"30") from None
+    if not 0 < s < float("inf"):
+        raise InvalidArgument(
+            f"{option} {text}: give a positive, finite number of seconds")
+    return s
+
+
+def shape_for(args, entry):
+    """The shape to check: the options given, over the entry's own shape
+    (or two groups of one member and one item for a file target)."""
+    base = entry.shape if entry is not None else Shape((1, 1))
+    groups = base.groups if args.groups is None else groups_option(
+        args.groups)
+    valuation = args.valuation or base.valuation
+    if args.items is not None:
+        items = whole_option("--items", args.items, least=1)
+    else:
+        items = 1 if valuation == SINGLE else base.items
+    if items > 1 and valuation == SINGLE:
+        raise InvalidArgument(
+            f"--items {items} with single valuations: the single class has "
+            f"one item; add --valuation additive or --valuation unit-demand")
+    return Shape(groups, items, valuation)
+
+
+def groups_option(text):
+    """``2,3`` -> (2, 3): members per group, each at least 1."""
+    parts = [p.strip() for p in text.split(",")]
+    try:
+        sizes = tuple(int(p) for p in parts)
+    except ValueError:
+        raise InvalidArgument(
+            f"--groups {text!r}: give whole group sizes separated by "
+            f"commas, e.g. --groups 2,1") from None
+    if any(size < 1 for size in sizes):
+        raise InvalidArgument(
+            f"--groups {text}: every group has at least 1 member, e.g. "
+            f"--groups 2,1")
+    return sizes
+
+
+def _check_writable(path):
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise InvalidArgument(
+            f"cannot write {path!r}: no folder {folder!r}; create it first "
+            f"or write elsewhere")
+    if os.path.isdir(path):
+        raise InvalidArgument(
+            f"cannot write {path!r}: it is a folder; give a file name")
+
+
+# ------------------------------------------------------- list and show
+
+def run_list(args):
+    """One line per catalogue entry."""
+    import mechanisms
+    from mechanisms.establish import established, summary
+
+    rows = [(e.name, e.summary, f"claims: {e.describe_claims()}",
+             f"dsic: {summary(established(e.name))}")
+            for e in mechanisms.ENTRIES]
+    widths = [max(len(row[c]) for row in rows) for c in range(2)]
+    for row in rows:
+        print(f"{row[0]:<{widths[0]}}  {row[1]:<{widths[1]}}  "
+              f"{row[2]}; {row[3]}")
     return 0
+
+
+def run_show(args):
+    """The definition of one mechanism."""
+    from .loading import load_target
+
+    mechanism, entry = load_target(args.name)
+    lines = []
+    if entry is not None:
+        from mechanisms.establish import established, summary
+        lines += [f"{entry.name}: {entry.summary}",
+                  f"source: {entry.source}",
+                  f"claims: {entry.describe_claims()}",
+                  f"dsic established: {summary(established(entry.name))}",
+                  f"default shape: {entry.shape.describe()} "
+                  f"({shape_options(entry.shape)})"]
+    else:
+        lines.append(f"{mechanism.name}: plain Python, checked by sampling "
+                     f"and exact re-evaluation only" if mechanism.plain
+                     else mechanism.name)
+    lines.append(f"valuations: {', '.join(mechanism.valuations)}")
+    lines.append(f"tie rule: {mechanism.tie_rule}")
+    lines.append(f"code: {code_places(mechanism)}")
+    doc = mechanism.doc.strip() or "(no docstring)"
+    print("\n".join(lines) + "\n\n" + doc)
+    return 0
+
+
+def shape_options(shape):
+    """The `dsic check` options that give ``shape``."""
+    text = f"--groups {','.join(map(str, shape.groups))}"
+    if shape.multi_item:
+        text += f" --items {shape.items} --valuation {shape.valuation}"
+    return text
+
+
+def code_places(mechanism):
+    """Where the functions that define ``mechanism`` live."""
+    import inspect
+
+    places = []
+    for part in mechanism.parts or (mechanism.rule,):
+        try:
+            path = os.path.relpath(inspect.getsourcefile(part))
+            line = inspect.getsourcelines(part)[1]
+        except (OSError, TypeError):
+            continue
+        places.append(f"{part.__name__} ({path}:{line})")
+    return ", ".join(places) or "not available"
+
+
+# ------------------------------------------------- certificates, reports
+
+def run_verify(args):
+    """dsic verify-cert: the independent checker's word on a file."""
+    from . import certificate, checker
+
+    cert = certificate.load(args.file)
+    result = checker.check_certificate(
+        cert, base=os.path.dirname(os.path.abspath(args.file)))
+    print(result.summary)
+    for problem in result.problems[1:]:
+        print(f"  also: {problem}")
+    for note in result.notes:
+        print(f"  note: {note}")
+    if args.solve and result.ok:
+        _resolve(cert)
+    return 0 if result.ok else 1
+
+
+def _resolve(cert):
+    from . import certificate
+
+    if cert.get("evidence", {}).get("kind") != "smt":
+        print("  --solve: this certificate keeps no solver queries")
+        return
+    for group, member, answer in certificate.resolve_queries(cert):
+        print(f"  z3 now answers {answer} for member {member} of group "
+              f"{group}")
+
+
+def run_report(args):
+    """dsic report: a report from a stored certificate."""
+    from . import certificate, checker
+    from .loading import load_target
+
+    report.report_suffix(args.output)
+    _check_writable(args.output)
+    cert = certificate.load(args.cert)
+    base = os.path.dirname(os.path.abspath(args.cert))
+    checked = checker.check_certificate(cert, base=base)
+    verdict = report.verdict_from_certificate(cert)
+    try:
+        mechanism, _ = load_target(cert["mechanism"]["target"], base=base)
+    except DsicError:
+        mechanism = None
+    if mechanism is not None:
+        mechanism = time_limited(mechanism, DEFAULT_CALL_TIMEOUT)
+    said = (f"checker: {checked.summary}" if checked.ok else
+            f"THE CHECKER REJECTED THIS CERTIFICATE: {checked.summary}")
+    paths = report.write_report(args.output, verdict, mechanism, said)
+    print(said)
+    print("report: " + ", ".join(paths))
+    return 0 if checked.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

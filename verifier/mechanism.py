@@ -11,13 +11,15 @@ import hashlib
 import inspect
 from dataclasses import dataclass, field
 from fractions import Fraction
-from numbers import Rational
+from numbers import Integral, Rational
 
 import numpy as np
 import z3
 
 from . import ops
-from .errors import InvalidOutcome, InvalidShape, MechanismError
+from .errors import (
+    InvalidOutcome, InvalidProfile, InvalidShape, MechanismError,
+)
 from .model import (
     ADDITIVE, SINGLE, UNIT_DEMAND, Outcome, check_outcome, exact_profile,
     value_of,
@@ -59,6 +61,7 @@ class Mechanism:
     def outcome(self, shape, profile):
         """The outcome at ``profile``: checked and exact on exact numbers."""
         if kind_of(profile) == EXACT:
+            self.accepts(shape)
             profile = exact_profile(shape, profile)
             result = self.rule(profile)
             out = as_outcome(shape, result, self.name)
@@ -233,13 +236,14 @@ def _items(shape, a, j, i):
         raise InvalidOutcome(
             f"access of member {i + 1} of group {j + 1} is {a!r}: give a "
             f"bool or a set of item indices") from None
-    bad = [r for r in chosen if not isinstance(r, int) or
-           not 0 <= r < shape.items]
+    bad = [r for r in chosen if isinstance(r, (bool, np.bool_)) or
+           not isinstance(r, Integral) or not 0 <= r < shape.items]
     if bad:
         raise InvalidOutcome(
             f"access of member {i + 1} of group {j + 1} names item {bad[0]!r}:"
-            f" items are indices 0..{shape.items - 1}")
-    return tuple(r in chosen for r in range(shape.items))
+            f" items are indices 0..{shape.items - 1}; give a set of them "
+            f"such as {{0}}, not a list of bools")
+    return tuple(any(r == c for c in chosen) for r in range(shape.items))
 
 
 def _short(x):
@@ -253,17 +257,30 @@ def batch_profile(shape, array):
     """A profile of Batch bids from an array of shape (N, n) or (N, n, m).
 
     Members are laid out group after group, as in ``shape.members()``.
+    Every operation on a bid should run over contiguous memory, so the
+    bids are copied into one contiguous array each, unless the profiles
+    axis of ``array`` is already the fastest (as in ``columns.T`` for
+    columns of shape (n, N)), when they are views of it.
     """
     array = np.asarray(array, dtype=float)
+    per_profile = (shape.n, shape.items) if shape.multi_item else (shape.n,)
+    if array.shape[1:] != per_profile:
+        raise InvalidProfile(
+            f"batch of bids has array shape {array.shape}, the shape "
+            f"{shape.describe()} needs (N, {', '.join(map(str, per_profile))})"
+            f": one row per profile, members group after group")
+    columns = np.moveaxis(array, 0, -1)
+    if columns.strides[-1] != columns.itemsize:
+        columns = np.ascontiguousarray(columns)
     out, at = [], 0
     for size in shape.groups:
         group = []
         for _ in range(size):
             if shape.multi_item:
-                group.append(tuple(Batch(array[:, at, r])
+                group.append(tuple(Batch(columns[at, r])
                                    for r in range(shape.items)))
             else:
-                group.append(Batch(array[:, at]))
+                group.append(Batch(columns[at]))
             at += 1
         out.append(tuple(group))
     return tuple(out)
@@ -288,7 +305,7 @@ def run_guarded(mechanism, shape, profile):
     that names the profile."""
     try:
         return mechanism.outcome(shape, profile)
-    except (InvalidOutcome, BranchOnBid):
+    except (InvalidOutcome, InvalidProfile, InvalidShape, BranchOnBid):
         raise
     except Exception as error:  # the mechanism's own failure
         raise MechanismError(

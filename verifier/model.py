@@ -9,7 +9,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
-from numbers import Rational
+from numbers import Rational, Real
 
 from . import ops
 from .errors import InvalidOutcome, InvalidProfile, InvalidShape
@@ -100,11 +100,11 @@ def exact_number(x, what):
         raise InvalidProfile(f"{what} is {x!r}: a bid is a number, not a bool")
     if isinstance(x, Rational):
         q = Fraction(x)
-    elif isinstance(x, float):
+    elif isinstance(x, Real):
         if not math.isfinite(x):
             raise InvalidProfile(
                 f"{what} is {x!r}: bids must be finite numbers")
-        q = Fraction(repr(x))
+        q = Fraction(repr(float(x)))
     elif isinstance(x, str):
         try:
             q = Fraction(x.strip())
@@ -197,7 +197,6 @@ def check_outcome(shape, outcome):
     """Refuse an exact outcome that is not feasible for ``shape``."""
     _check_sizes(shape, outcome)
     for j in range(shape.k):
-        _check_number(outcome.charges[j], f"charge of group {j + 1}")
         for r in range(shape.items):
             _check_bool(outcome.wins[j][r],
                         f"whether group {j + 1} won item {r + 1}")
@@ -211,6 +210,7 @@ def check_outcome(shape, outcome):
                     raise InvalidOutcome(
                         f"{who} has access to item {r + 1}, which group "
                         f"{j + 1} did not win: access is only to won items")
+        _check_number(outcome.charges[j], f"charge of group {j + 1}")
     for r in range(shape.items):
         winners = [j + 1 for j in range(shape.k) if outcome.wins[j][r]]
         if len(winners) > 1:
@@ -244,16 +244,24 @@ def _check_number(x, what):
                     f"Fraction({Fraction(x).limit_denominator(10**6)}) "
                     f"instead of {x!r}")
         raise InvalidOutcome(
-            f"{what} is {x!r} of type {type(x).__name__}: expected an exact "
+            f"{what} is {x!r} of type {_type_name(x)}: expected an exact "
             f"number{hint}")
     if x < 0:
         raise InvalidOutcome(f"{what} is {x}: payments and charges are >= 0")
 
 
+def _type_name(x):
+    """``float``, or ``numpy.bool`` for a type from outside the builtins."""
+    kind = type(x)
+    if kind.__module__ == "builtins":
+        return kind.__name__
+    return f"{kind.__module__}.{kind.__name__}"
+
+
 def _check_bool(x, what):
     if not isinstance(x, bool):
         raise InvalidOutcome(
-            f"{what} is {x!r} of type {type(x).__name__}: expected True or "
+            f"{what} is {x!r} of type {_type_name(x)}: expected True or "
             f"False")
 
 

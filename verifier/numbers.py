@@ -11,6 +11,7 @@ mechanism that writes ``if bid > price:`` fails at once, with a message
 naming the operation of :mod:`verifier.ops` to use instead.
 """
 
+import operator
 from fractions import Fraction
 from numbers import Rational
 
@@ -151,6 +152,20 @@ def z3_value(x):
     raise TypeError(f"cannot mix {type(x).__name__} {x!r} with symbolic bids")
 
 
+#: Lists receiving ``(lhs, rhs)``, the z3 terms of every comparison made on
+#: symbolic numbers; the last one listens (see verifier.ties.recording).
+recorders = []
+
+
+def _compare(op):
+    def compare(self, o):
+        rhs = z3_value(o)
+        if recorders:
+            recorders[-1].append((self.t, rhs))
+        return SymBool(op(self.t, rhs))
+    return compare
+
+
 class Sym:
     """A z3 real term standing for a bid or a quantity computed from bids."""
 
@@ -177,12 +192,12 @@ class Sym:
     def __rtruediv__(self, o):
         raise ZeroDivisionError(_DIVIDE_HELP)
 
-    def __lt__(self, o): return SymBool(self.t < z3_value(o))
-    def __le__(self, o): return SymBool(self.t <= z3_value(o))
-    def __gt__(self, o): return SymBool(self.t > z3_value(o))
-    def __ge__(self, o): return SymBool(self.t >= z3_value(o))
-    def __eq__(self, o): return SymBool(self.t == z3_value(o))
-    def __ne__(self, o): return SymBool(self.t != z3_value(o))
+    __lt__ = _compare(operator.lt)
+    __le__ = _compare(operator.le)
+    __gt__ = _compare(operator.gt)
+    __ge__ = _compare(operator.ge)
+    __eq__ = _compare(operator.eq)
+    __ne__ = _compare(operator.ne)
 
     __bool__ = _refuse_truth(SYMBOLIC)
     __hash__ = _refuse_hash

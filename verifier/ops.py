@@ -7,7 +7,7 @@ among them (symbolic, then batch, then exact).
 """
 
 from fractions import Fraction
-from functools import reduce
+from functools import cache, reduce
 
 import numpy as np
 import z3
@@ -53,7 +53,8 @@ def _fold(values, exact, batch, symbolic):
     if kind == EXACT:
         return exact(values)
     if kind == BATCH:
-        return Batch(reduce(batch, (_batch_array(v) for v in values)))
+        value = np.asarray(reduce(batch, (_batch_array(v) for v in values)))
+        return _wrap(kind, value, value.dtype == bool)
     return reduce(symbolic, values)
 
 
@@ -74,12 +75,35 @@ def sort_desc(values):
     if kind == EXACT:
         return sorted(values, reverse=True)
     if kind == BATCH:
-        columns = np.stack(np.broadcast_arrays(
-            *(np.asarray(_batch_array(v), dtype=float) for v in values)),
-            axis=-1)
-        ordered = -np.sort(-columns, axis=-1)
-        return [Batch(ordered[..., i]) for i in range(len(values))]
+        out = list(np.broadcast_arrays(
+            *(np.asarray(_batch_array(v), dtype=float) for v in values)))
+        for i, j in _merge_exchange(len(out)):
+            out[i], out[j] = (np.maximum(out[i], out[j]),
+                              np.minimum(out[i], out[j]))
+        return [Batch(a) for a in out]
     return _sorting_network(values)
+
+
+@cache
+def _merge_exchange(n):
+    """The comparators (i, j), i < j, of Batcher's merge-exchange sort on
+    n positions (Knuth, TAOCP 3, Algorithm 5.2.2M): putting the larger at
+    i each time sorts in decreasing order.
+
+    On batches this beats np.sort across arrays, which strides through
+    memory, and keeps every sorted position a contiguous array.
+    """
+    pairs, t = [], (n - 1).bit_length()
+    p = 1 << t >> 1
+    while p > 0:
+        q, r, d = 1 << t >> 1, 0, p
+        while True:
+            pairs += [(i, i + d) for i in range(n - d) if i & p == r]
+            if q == p:
+                break
+            d, q, r = q - p, q >> 1, p
+        p >>= 1
+    return tuple(pairs)
 
 
 def _sorting_network(values):

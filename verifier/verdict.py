@@ -105,6 +105,8 @@ class Verdict:
     stop_reason: str = ""
     certificate: dict = None
     notes: list = field(default_factory=list)
+    proof: list = None      # the solver's answers, all unsat, if verified
+    unknown: object = None  # the first solver answer that was unknown
 
     def __post_init__(self):
         assert self.status in VERDICTS, self.status

@@ -1,0 +1,380 @@
+"""The `dsic` command as a user runs it: `python -m verifier ...` in a
+subprocess, with mechanisms from the catalogue and from files."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from fractions import Fraction
+
+import pytest
+
+import mechanisms
+from verifier import cli, guard
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+RULES = textwrap.dedent('''
+    """Mechanisms a user might write, with plain ifs."""
+
+
+    def _winner(bids):
+        best = 0
+        for j, b in enumerate(bids):
+            if b > bids[best]:
+                best = j
+        return best
+
+
+    def first_price(profile):
+        """The highest bid wins and pays its bid."""
+        bids = [group[0] for group in profile]
+        w = _winner(bids)
+        return ([[j == w] for j in range(len(bids))],
+                [[bids[j] if j == w else 0] for j in range(len(bids))])
+
+
+    def vickrey(profile):
+        """The highest bid wins and pays the highest other bid."""
+        bids = [group[0] for group in profile]
+        w = _winner(bids)
+        price = max(b for j, b in enumerate(bids) if j != w)
+        return ([[j == w] for j in range(len(bids))],
+                [[price if j == w else 0] for j in range(len(bids))])
+
+
+    def two_arguments(profile, reserve):
+        return vickrey(profile)
+
+
+    def crashes(profile):
+        raise ValueError("no bids accepted")
+
+
+    def pays_negative(profile):
+        return [[False] for group in profile], [[-1] for group in profile]
+
+
+    def never_returns(profile):
+        while True:
+            try:
+                pass
+            except Exception:
+                pass
+''')
+
+
+def start(*argv, cwd):
+    """Start `python -m verifier ARGV` in ``cwd``, the package from this
+    tree."""
+    env = dict(os.environ, PYTHONPATH=ROOT)
+    return subprocess.Popen(
+        [sys.executable, "-m", "verifier", *argv], cwd=cwd, env=env,
+        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+
+
+def finish(process):
+    out, err = process.communicate(timeout=300)
+    return process.returncode, out, err
+
+
+def dsic(*argv, cwd):
+    return finish(start(*argv, cwd=cwd))
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli")
+    (path / "rules.py").write_text(RULES)
+    return path
+
+
+# ---------------------------------------------------------- bad input
+
+BAD_MECHANISMS = {
+    "missing file": (["check", "nothere.py:auction"], "no file 'nothere.py'"),
+    "missing function": (["check", "rules.py:auction"],
+                         "rules.py has no 'auction'"),
+    "wrong signature": (["check", "rules.py:two_arguments"],
+                        "cannot be called with one positional profile"),
+    "shape the mechanism rejects": (["check", "vickrey", "--groups", "2,2"],
+                                    "needs groups of one member"),
+    "mechanism raises": (["check", "rules.py:crashes"],
+                         "raised ValueError: no bids accepted at profile "
+                         "[0; 0]"),
+    "infeasible outcome": (["check", "rules.py:pays_negative"],
+                           "payment of member 1 of group 1 is -1"),
+    "mechanism never returns": (
+        ["check", "rules.py:never_returns", "--call-timeout", "0.3"],
+        "never_returns did not return within 0.3 s at profile [0; 0]"),
+    "unknown catalogue name": (["check", "vickery"], "did you mean vickrey"),
+    "no certificate": (["verify-cert", "nothere.json"],
+                       "no certificate at 'nothere.json'"),
+    "inverted box": (["check", "vickrey", "--min-value", "5",
+                      "--max-value", "2"], "the value box is empty"),
+    "unknown option": (["check", "vickrey", "--fast"],
+                       "unrecognized arguments: --fast"),
+}
+
+BAD_OPTIONS = {
+    "group of zero": (["check", "vickrey", "--groups", "1,0"],
+                      "--groups 1,0: every group has at least 1 member"),
+    "groups not numbers": (["check", "vickrey", "--groups", "two"],
+                           "give whole group sizes separated by commas"),
+    "negative max value": (["check", "vickrey", "--max-value", "-1"],
+                           "--max-value -1: must be above 0"),
+    "max value not a number": (["check", "vickrey", "--max-value", "ten"],
+                               "--max-value 'ten' is not a number"),
+    "zero samples": (["check", "vickrey", "--samples", "0"],
+                     "--samples 0: must be at least 1"),
+    "negative samples": (["check", "vickrey", "--samples", "-5"],
+                         "--samples -5: must be at least 1"),
+    "samples not a number": (["check", "vickrey", "--samples", "many"],
+                             "--samples 'many' is not a whole number"),
+    "zero timeout": (["check", "vickrey", "--timeout", "0"],
+                     "--timeout 0: give a positive"),
+    "zero margin": (["check", "vickrey", "--margin", "0"],
+                    "--margin 0: must be above 0"),
+    "items without a class": (["check", "vickrey", "--items", "2"],
+                              "add --valuation additive"),
+    "report suffix": (["check", "vickrey", "--report", "out.txt"],
+                      "name it .md for Markdown or .html"),
+    "report folder": (["check", "vickrey", "--report", "no/such/r.md"],
+                      "no folder"),
+    "no target": (["check"], "required: TARGET"),
+}
+
+
+@pytest.fixture(scope="module")
+def bad_runs(folder):
+    """Every bad mechanism at once, each in its own process."""
+    started = {name: start(*argv, cwd=folder)
+               for name, (argv, _) in BAD_MECHANISMS.items()}
+    return {name: finish(process) for name, process in started.items()}
+
+
+def _one_line_error(code, out, err, expected):
+    assert code == 2, (out, err)
+    assert "Traceback" not in err
+    assert len(err.splitlines()) == 1, err
+    assert err.startswith("dsic: error: ")
+    assert expected in err
+    assert out == ""
+
+
+@pytest.mark.parametrize("case", list(BAD_MECHANISMS))
+def test_bad_mechanism_is_one_line_and_exit_2(case, bad_runs):
+    _one_line_error(*bad_runs[case], BAD_MECHANISMS[case][1])
+
+
+@pytest.mark.parametrize("case", list(BAD_OPTIONS))
+def test_bad_option_is_one_line_and_exit_2(case, capsys):
+    """In-process: the same main() the console script runs, without the
+    cost of starting Python once per option."""
+    argv, expected = BAD_OPTIONS[case]
+
+    code = cli.main(argv)
+
+    out, err = capsys.readouterr()
+    _one_line_error(code, out, err, expected)
+
+
+def test_debug_adds_the_traceback(folder):
+    code, _, err = dsic("check", "rules.py:crashes", "--debug", cwd=folder)
+
+    assert code == 2
+    assert "Traceback" in err and "no bids accepted" in err
+
+
+def test_a_failed_check_loses_no_file_already_written(folder, tmp_path):
+    report, cert = tmp_path / "r.html", tmp_path / "c.json"
+    report.write_text("kept report")
+    cert.write_text("kept certificate")
+
+    code, _, _ = dsic("check", "rules.py:crashes", "--report", str(report),
+                      "--certificate", str(cert), cwd=folder)
+
+    assert code == 2
+    assert report.read_text() == "kept report"
+    assert cert.read_text() == "kept certificate"
+    assert sorted(os.listdir(tmp_path)) == ["c.json", "r.html"]
+
+
+# -------------------------------------------------------------- checks
+
+@pytest.fixture(scope="module")
+def first_price(folder):
+    """`dsic check first-price` with a certificate, a report and JSON."""
+    text = start("check", "first-price", "-v", "--certificate", "fp.json",
+                 "--report", "fp.html", cwd=folder)
+    as_json = start("check", "first-price", "--json", cwd=folder)
+    return finish(text), finish(as_json)
+
+
+def test_catalogue_check_prints_the_refutation_and_exits_1(first_price):
+    code, out, err = first_price[0]
+
+    assert code == 1, err
+    lines = out.splitlines()
+    assert lines[0] == "REFUTED: first-price is not DSIC"
+    assert lines[1].startswith("member ") and " by bidding " in lines[1]
+    assert "with the misreport" in out and "its utility" in out
+    assert "tie rule  ties go to the lowest-numbered group" in out
+    assert "stopped: " in out
+    assert err == ""
+
+
+def test_verbose_check_lists_phases_with_counts_and_times(first_price):
+    _, out, _ = first_price[0]
+
+    phases = out[out.index("\nphases\n"):]
+    assert "sampling" in phases and "misreports" in phases
+    assert " s " in phases
+
+
+def test_json_output_is_the_verdict_in_exact_numbers(first_price):
+    code, out, _ = first_price[1]
+
+    data = json.loads(out)
+    assert code == 1 and data["verdict"] == "refuted"
+    w = data["witness"]
+    assert Fraction(w["utilities"]["deviated"]) - Fraction(
+        w["utilities"]["truthful"]) == Fraction(w["gain"]) > 0
+    assert data["certificate"]["verdict"] == "refuted"
+
+
+def test_written_certificate_passes_the_checker_and_a_forgery_fails(
+        first_price, folder):
+    assert dsic("verify-cert", "fp.json", cwd=folder)[0] == 0
+    cert = json.loads((folder / "fp.json").read_text())
+    cert["evidence"]["gain"] = str(Fraction(cert["evidence"]["gain"]) + 1)
+    (folder / "forged.json").write_text(json.dumps(cert))
+
+    code, out, _ = dsic("verify-cert", "forged.json", cwd=folder)
+
+    assert code == 1
+    assert "gain" in out
+
+
+def test_report_from_a_certificate_is_written(first_price, folder):
+    assert (folder / "fp.html").read_text().count("<svg") == 1
+
+    code, out, err = dsic("report", "fp.json", "-o", "again.md", cwd=folder)
+
+    assert code == 0, err
+    text = (folder / "again.md").read_text()
+    assert "REFUTED: first-price is not DSIC" in text
+    assert "![utility plot](again.svg)" in text
+    assert (folder / "again.svg").exists()
+
+
+def test_a_file_mechanism_is_refuted_or_only_sampled(folder):
+    refuted = start("check", "rules.py:first_price", "--samples", "300",
+                    cwd=folder)
+    sampled = start("check", "rules.py:vickrey", "--samples", "300",
+                    cwd=folder)
+
+    code, out, err = finish(refuted)
+    assert code == 1, err
+    assert out.startswith("REFUTED: first_price is not DSIC")
+    code, out, err = finish(sampled)
+    assert code == 0, err
+    assert out.startswith("NO COUNTEREXAMPLE FOUND: vickrey showed no "
+                          "profitable misreport when sampled")
+    assert "sampling only, not a proof" in out
+    assert "verified" not in out.lower()
+
+
+def test_a_proof_exits_0_and_a_solver_that_gives_up_exits_3(folder):
+    proved = start("check", "vickrey", "--engine", "smt", cwd=folder)
+    gave_up = start("check", "mechanism-2", "--engine", "smt", "--timeout",
+                    "0.001", cwd=folder)
+
+    code, out, err = finish(proved)
+    assert code == 0, err
+    assert out.startswith("VERIFIED: vickrey is DSIC on this domain")
+    code, out, err = finish(gave_up)
+    assert code == 3, err
+    assert out.startswith("UNKNOWN: whether mechanism-2 is DSIC is "
+                          "undecided")
+    assert "raise --timeout" in " ".join(out.split())
+
+
+# ------------------------------------------------------- list and show
+
+def test_list_shows_one_line_per_entry(folder):
+    code, out, _ = dsic("list", cwd=folder)
+
+    lines = out.splitlines()
+    assert code == 0
+    assert [line.split()[0] for line in lines] == list(mechanisms.CATALOGUE)
+    assert all("claims: " in line and "; dsic: " in line for line in lines)
+
+
+def test_list_says_not_yet_checked_without_a_record(monkeypatch, capsys):
+    monkeypatch.setattr("mechanisms.establish.established", lambda name: None)
+
+    assert cli.main(["list"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    assert all(line.endswith("dsic: not yet checked") for line in lines)
+
+
+def test_show_prints_the_definition(folder):
+    code, out, _ = dsic("show", "appendix-a", cwd=folder)
+
+    assert code == 0
+    assert out.startswith("appendix-a: ")
+    for fact in ("claims: not DSIC", "tie rule: welfare ties go to",
+                 "default shape: groups (2, 1), 2 items, unit-demand",
+                 "--groups 2,1 --items 2 --valuation unit-demand",
+                 "VCG over group bids", "source: Bahrani"):
+        assert fact in out
+
+
+def test_help_documents_the_exit_codes(capsys):
+    assert cli.main(["check", "--help"]) == 0
+
+    out = capsys.readouterr().out
+    for code in ("0  no counterexample", "1  refuted", "2  usage",
+                 "3  unknown"):
+        assert code in out
+
+
+# --------------------------------------------------------------- units
+
+def test_a_call_time_limit_is_not_swallowed_by_the_mechanism():
+    def stubborn(profile):
+        while True:
+            try:
+                pass
+            except Exception:
+                pass
+    from verifier.mechanism import plain
+    from verifier.model import Shape
+
+    limited = guard.time_limited(plain(stubborn), 0.05)
+
+    with pytest.raises(guard.CallTimedOut, match="within 0.05 s at profile"):
+        limited.outcome(Shape((1, 1)), [[1], [2]])
+
+
+def test_shape_options_override_the_entry_shape():
+    args = cli.parser().parse_args(["check", "appendix-a", "--groups",
+                                    "3,1"])
+
+    shape = cli.shape_for(args, mechanisms.CATALOGUE["appendix-a"])
+
+    assert shape.groups == (3, 1) and shape.items == 2
+    assert shape.valuation == "unit-demand"
+
+
+def test_a_file_target_defaults_to_two_lone_bidders_and_one_item():
+    args = cli.parser().parse_args(["check", "rules.py:vickrey"])
+
+    shape = cli.shape_for(args, None)
+
+    assert (shape.groups, shape.items, shape.valuation) == (
+        (1, 1), 1, "single")

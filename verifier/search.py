@@ -1,0 +1,248 @@
+"""One check: sampling, then the solver, then shrinking and a certificate.
+
+    mechanism + shape + box
+      -> sampling      many profiles and misreports at once (batch numbers)
+      -> SMT           exists a profile, member and misreport with a gain?
+      -> shrink        the simplest numbers that still show the gain
+      -> exact check   re-evaluation with Fractions decides
+      -> ties          is the witness robust, or does it need a tie?
+      -> verdict       refuted | verified | no counterexample found | unknown
+"""
+
+import time
+from fractions import Fraction
+
+from . import sampling, smt, ties
+from .errors import InvalidArgument
+from .shrink import shrink as shrink_witness
+from .verdict import (
+    NONE_FOUND, REFUTED, UNKNOWN, VERIFIED, Box, Phase, Result, Verdict,
+)
+
+ENGINES = ("sample", "smt", "both")
+DEFAULT_SAMPLES = 200_000
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MARGIN = Fraction(1, 100)
+
+
+def check(mechanism, shape, box=Box(Fraction(0), Fraction(10)), *, seed=0,
+          engine="both", samples=DEFAULT_SAMPLES, timeout=DEFAULT_TIMEOUT,
+          margin=DEFAULT_MARGIN, shrink=True, target=None, progress=None):
+    """Decide whether ``mechanism`` is DSIC on ``shape`` with values in
+    ``box``, and return a :class:`~verifier.verdict.Verdict`.
+
+    ``engine`` picks sampling, the solver or both; ``samples`` bounds the
+    misreports sampled, ``timeout`` each solver query in seconds, and
+    ``margin`` how far from every tie a robust witness keeps. ``target``
+    is how the certificate names the mechanism for reloading.
+    """
+    box = validate(mechanism, shape, box, engine, samples, timeout, margin)
+    run = _Run(mechanism, shape, box, margin, timeout)
+
+    if engine in ("sample", "both"):
+        run.sample(seed, samples, progress)
+    if run.witness is None and engine in ("smt", "both"):
+        run.solve()
+    if run.witness is not None:
+        run.finish_refutation(shrink, samples)
+    return run.verdict(engine, samples, target)
+
+
+def validate(mechanism, shape, box, engine, samples, timeout, margin):
+    """Refuse arguments that would make a check empty or meaningless."""
+    mechanism.accepts(shape)
+    if not isinstance(box, Box):
+        box = Box(*box)
+    low, high = Fraction(box.low), Fraction(box.high)
+    if low < 0:
+        raise InvalidArgument(
+            f"lower end of the value box is {low}: values are at least 0")
+    if high <= low:
+        raise InvalidArgument(
+            f"value box [{low}, {high}] is empty or inverted: the upper end "
+            f"must be above the lower end")
+    if engine not in ENGINES:
+        raise InvalidArgument(
+            f"engine={engine!r}: use one of {', '.join(ENGINES)}")
+    if not isinstance(samples, int) or samples < 1:
+        raise InvalidArgument(
+            f"samples={samples!r}: the sampling budget is a whole number of "
+            f"misreports, at least 1")
+    if not timeout > 0:
+        raise InvalidArgument(
+            f"timeout={timeout!r}: the solver needs a positive number of "
+            f"seconds per query")
+    if not Fraction(margin) > 0:
+        raise InvalidArgument(
+            f"margin={margin!r}: the distance from ties must be positive")
+    return Box(low, high)
+
+
+class _Run:
+    """The state of one check as it moves through its phases."""
+
+    def __init__(self, mechanism, shape, box, margin, timeout):
+        self.mechanism, self.shape, self.box = mechanism, shape, box
+        self.margin, self.timeout = Fraction(margin), timeout
+        self.witness = None
+        self.phases, self.results, self.notes = [], [], []
+        self.proof = None          # the SMT answers when every one is unsat
+        self.unknown = None        # the first SMT answer that was unknown
+        self.found_by = None
+
+    # ------------------------------------------------------------ phases
+
+    def sample(self, seed, samples, progress):
+        found = sampling.sample(self.mechanism, self.shape, self.box,
+                                seed=seed, budget=samples, progress=progress)
+        self.phases.append(found.phase)
+        if found.best is not None:
+            self.witness, self.found_by = found.best, "sampling"
+
+    def solve(self):
+        if self.mechanism.plain:
+            self.notes.append(
+                f"{self.mechanism.name} is plain Python, which the solver "
+                f"cannot read as written: its result rests on sampling")
+            return
+        started = time.perf_counter()
+        answers = smt.prove_dsic(self.mechanism, self.shape, self.box,
+                                 timeout=self.timeout)
+        self.phases.append(_smt_phase("smt", answers, started))
+        for answer in answers:
+            if answer.status == "sat":
+                self.witness, self.found_by = answer.witness, "the solver"
+                return
+        unknown = [a for a in answers if a.status == "unknown"]
+        if unknown:
+            self.unknown = unknown[0]
+        else:
+            self.proof = answers
+
+    def finish_refutation(self, shrink, samples):
+        """Prefer a witness away from ties, then shrink it, keeping it
+        robust when it is."""
+        witness = label(self.mechanism, self.shape, self.witness, self.margin)
+        if witness.robust:
+            self.results.append(Result(
+                _away_from_ties(self.margin), REFUTED,
+                f"the witness keeps every comparison at least "
+                f"{self.margin} from a tie"))
+        elif not self.mechanism.plain:
+            robust = self.look_away_from_ties()
+            if robust is not None:
+                witness = label(self.mechanism, self.shape, robust,
+                                self.margin)
+        if shrink:
+            keep = None
+            if witness.robust:
+                def keep(w):
+                    return ties.robust(self.mechanism, self.shape, w,
+                                       self.margin)
+            witness, phase = shrink_witness(
+                self.mechanism, self.shape, self.box, witness,
+                budget=max(1000, min(samples, 20_000)), keep=keep)
+            self.phases.append(phase)
+        self.witness = label(self.mechanism, self.shape, witness, self.margin)
+
+    def look_away_from_ties(self):
+        """A robust witness, or None with the proof (or the unknown) that
+        there is none at this margin, recorded as a side result."""
+        started = time.perf_counter()
+        answers = smt.prove_dsic(self.mechanism, self.shape, self.box,
+                                 timeout=self.timeout, margin=self.margin)
+        self.phases.append(_smt_phase("away from ties", answers, started))
+        statement = _away_from_ties(self.margin)
+        robust = [a for a in answers if a.status == "sat"]
+        if robust:
+            self.results.append(Result(
+                statement, REFUTED,
+                f"{_describe_member(robust[0].witness)} gains with every "
+                f"comparison at least {self.margin} from a tie"))
+            return robust[0].witness
+        if all(a.status == "unsat" for a in answers):
+            self.results.append(Result(
+                statement, VERIFIED,
+                "every member's query is unsat: each profitable misreport "
+                "needs a tie"))
+        else:
+            bad = next(a for a in answers if a.status == "unknown")
+            self.results.append(Result(
+                statement, UNKNOWN,
+                f"the solver answered unknown ({bad.reason}); raise "
+                f"--timeout (now {self.timeout:g} s)"))
+        return None
+
+    # ----------------------------------------------------------- verdict
+
+    def verdict(self, engine, samples, target):
+        status, stop = self._conclude(engine, samples)
+        verdict = Verdict(
+            status=status, mechanism=self.mechanism.name, shape=self.shape,
+            box=self.box, tie_rule=self.mechanism.tie_rule,
+            witness=self.witness, phases=self.phases, results=self.results,
+            stop_reason=stop, notes=self.notes, proof=self.proof,
+            unknown=self.unknown)
+        from . import certificate
+        verdict.certificate = certificate.from_verdict(
+            verdict, target, mechanism=self.mechanism)
+        return verdict
+
+    def _conclude(self, engine, samples):
+        if self.witness is not None:
+            w = self.witness
+            return REFUTED, (
+                f"stopped: {self.found_by} found a profitable misreport "
+                f"for {_describe_member(w)}, re-checked exactly "
+                f"(gain {w.gain})")
+        if self.proof is not None:
+            return VERIFIED, (
+                f"stopped: the solver proved all {len(self.proof)} members' "
+                f"queries unsat within --timeout {self.timeout:g} s each")
+        if self.unknown is not None:
+            u = self.unknown
+            return UNKNOWN, (
+                f"stopped: the solver answered unknown for member "
+                f"{u.member + 1} of group {u.group + 1} ({u.reason}); "
+                f"raise --timeout (now {self.timeout:g} s)")
+        why = ("the solver was not run (--engine sample)"
+               if engine == "sample" else
+               "the solver cannot read plain Python")
+        return NONE_FOUND, (
+            f"stopped: sampling used its budget of {samples} misreports "
+            f"(--samples) without a profitable one, and {why}")
+
+
+def label(mechanism, shape, witness, margin):
+    """Mark a witness robust when every comparison the mechanism makes at
+    both its profiles is at least ``margin`` from equality."""
+    deviated = replace_bid(witness.profile, witness.group, witness.member,
+                           witness.misreport)
+    gap = min(ties.min_gap(mechanism, shape, witness.profile),
+              ties.min_gap(mechanism, shape, deviated))
+    witness.robust = gap >= margin
+    witness.margin = margin
+    return witness
+
+
+def replace_bid(profile, j, i, bid):
+    """The profile with member i of group j bidding ``bid``."""
+    return tuple(tuple(bid if (g, m) == (j, i) else b
+                       for m, b in enumerate(group))
+                 for g, group in enumerate(profile))
+
+
+def _away_from_ties(margin):
+    return f"no profitable misreport away from ties (margin {margin})"
+
+
+def _describe_member(witness):
+    return f"member {witness.member + 1} of group {witness.group + 1}"
+
+
+def _smt_phase(name, answers, started):
+    counts = {"queries": len(answers)}
+    for answer in answers:
+        counts[answer.status] = counts.get(answer.status, 0) + 1
+    return Phase(name, time.perf_counter() - started, counts)
+
