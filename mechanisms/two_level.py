@@ -54,7 +54,7 @@ Source: Section 4.1."""),
     source="Bahrani, Garimidi, Roughgarden, Section 4.1, Theorem 4.1",
     claims=claims(dsic=True, budget_balance=True, individual_rationality=True,
                   equal_treatment=True),
-    shape=Shape((2, 1), items=2, valuation=ADDITIVE),
+    shape=Shape((2, 2), items=2, valuation=ADDITIVE),
 )
 
 APPENDIX_A_DOC = """\

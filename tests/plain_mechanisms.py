@@ -178,15 +178,16 @@ def counted_price(profile):
 
 
 def arithmetic_tour(profile):
-    """Exercises every exact operation on two bids a and b: the highest
-    bidder pays a price built from them, the other pays nothing."""
-    a, b = profile[0][0], profile[1][0]
+    """One group of five, all served; a and b are the first two bids and
+    each member pays one exact operation on them."""
+    a, b = profile[0][0], profile[0][1]
     low, high = min(a, b), max(a, b)
-    price = abs(a - b) + (high // 3) + (high % 3) + math.ceil(low / 2)
-    price = price - math.trunc(low / 3) + (-(-low)) + low * low / 10
-    price = min(price, high)
-    if low in (Fraction(1), Fraction(2)) or high == low:
-        price = Fraction(0)
-    first = a >= b
-    access = [[first], [not first]]
-    return access, [[price if first else 0], [0 if first else price]]
+    pays = [
+        abs(a - b),
+        high // 3 + high % 3,
+        math.ceil(low / 2) - math.trunc(low / 3),
+        -(-low) + low * low / 10,
+        Fraction(0) if low in (Fraction(1), Fraction(2)) or a == b
+        else high % 3,
+    ]
+    return [[True] * 5], [pays]

@@ -270,15 +270,21 @@ def test_report_from_a_certificate_is_written(first_price, folder):
     assert (folder / "again.svg").exists()
 
 
-def test_a_file_mechanism_is_refuted_or_only_sampled(folder):
+def test_a_file_mechanism_is_refuted_proved_or_only_sampled(folder):
     refuted = start("check", "rules.py:first_price", "--samples", "300",
                     cwd=folder)
+    proved = start("check", "rules.py:vickrey", "--samples", "300",
+                   cwd=folder)
     sampled = start("check", "rules.py:vickrey", "--samples", "300",
-                    cwd=folder)
+                    "--engine", "sample", cwd=folder)
 
     code, out, err = finish(refuted)
     assert code == 1, err
     assert out.startswith("REFUTED: first_price is not DSIC")
+    code, out, err = finish(proved)
+    assert code == 0, err
+    assert out.startswith("VERIFIED: vickrey is DSIC on this domain")
+    assert "read by symbolic execution" in " ".join(out.split())
     code, out, err = finish(sampled)
     assert code == 0, err
     assert out.startswith("NO COUNTEREXAMPLE FOUND: vickrey showed no "
@@ -314,12 +320,24 @@ def test_list_shows_one_line_per_entry(folder):
 
 
 def test_list_says_not_yet_checked_without_a_record(monkeypatch, capsys):
-    monkeypatch.setattr("mechanisms.establish.established", lambda name: None)
+    monkeypatch.setattr(cli, "established", lambda name: None)
 
     assert cli.main(["list"]) == 0
 
     lines = capsys.readouterr().out.splitlines()
     assert all(line.endswith("dsic: not yet checked") for line in lines)
+
+
+def test_list_shows_what_dsic_established(monkeypatch, capsys):
+    record = {"verdict": "refuted", "robust": True, "results": []}
+    monkeypatch.setattr(cli, "established",
+                        lambda name: record if name == "appendix-a" else None)
+
+    assert cli.main(["list"]) == 0
+
+    lines = capsys.readouterr().out.splitlines()
+    line = next(line for line in lines if line.startswith("appendix-a "))
+    assert line.endswith("claims: not DSIC; dsic: refuted (robust)")
 
 
 def test_show_prints_the_definition(folder):

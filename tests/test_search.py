@@ -8,6 +8,7 @@ from mechanisms import CATALOGUE
 from verifier import ties
 from verifier.checker import check_certificate
 from verifier.errors import InvalidArgument, InvalidShape
+from verifier.mechanism import plain
 from verifier.model import Shape
 from verifier.search import check
 from verifier.verdict import NONE_FOUND, REFUTED, VERIFIED, Box
@@ -80,20 +81,44 @@ def test_the_witness_is_shrunk_to_small_integers():
     assert all(q.denominator == 1 and q <= 3 for q in numbers)
 
 
-def test_a_plain_mechanism_is_only_sampled_and_says_so():
-    from verifier.mechanism import plain
+def second_price(profile):
+    bids = [group[0] for group in profile]
+    top = bids.index(max(bids))
+    price = max(b for j, b in enumerate(bids) if j != top)
+    return ([[j == top] for j in range(len(bids))],
+            [[price if j == top else 0] for j in range(len(bids))])
 
-    def second_price(profile):
-        bids = [group[0] for group in profile]
-        top = bids.index(max(bids))
-        price = max(b for j, b in enumerate(bids) if j != top)
-        return ([[j == top] for j in range(len(bids))],
-                [[price if j == top else 0] for j in range(len(bids))])
 
+def second_price_logged(profile):
+    access, payments = second_price(profile)
+    second_price_logged.last = f"price {float(max(map(max, payments))):.2f}"
+    return access, payments
+
+
+def test_a_plain_mechanism_is_proved_by_reading_its_code():
     verdict = check(plain(second_price), Shape((1, 1)), **SMALL)
 
+    assert verdict.status == VERIFIED
+    assert "symbolic execution" in verdict.stop_reason
+    [explored] = [p for p in verdict.phases
+                  if p.name == "symbolic execution"]
+    assert explored.counts["paths_explored"] >= 2
+
+
+def test_a_plain_mechanism_that_leaves_exact_numbers_says_where():
+    verdict = check(plain(second_price_logged), Shape((1, 1)), **SMALL)
+
     assert verdict.status == NONE_FOUND
-    assert any("plain Python" in note for note in verdict.notes)
+    assert "rests on sampling" in verdict.stop_reason
+    assert any("float() at test_search.py:" in note
+               for note in verdict.notes)
+
+
+def test_sampling_alone_on_a_plain_mechanism_is_never_verified():
+    verdict = check(plain(second_price), Shape((1, 1)), engine="sample",
+                    **SMALL)
+
+    assert verdict.status == NONE_FOUND
 
 
 @pytest.mark.parametrize("box, words", [

@@ -11,17 +11,27 @@ exit code 2; --debug adds the traceback.
 """
 
 import argparse
+import inspect
 import json
 import os
 import sys
 import traceback
 from fractions import Fraction
 
-from . import __version__, report
+import mechanisms
+from mechanisms.establish import established, summary
+
+from . import __version__, certificate, checker, report
 from .errors import DsicError, InvalidArgument
 from .guard import CallTimedOut, preflight, time_limited
+from .loading import load_target
 from .model import SINGLE, VALUATIONS, Shape
 from .numbers import BranchOnBid
+from .progress import Bar
+from .search import (
+    DEFAULT_MARGIN, DEFAULT_PATHS, DEFAULT_SAMPLES, DEFAULT_TIMEOUT, ENGINES,
+    check,
+)
 from .verdict import Box
 
 EXIT_CODES_HELP = """\
@@ -115,16 +125,24 @@ def _check_parser(commands):
     box.add_argument("--max-value", metavar="V", default="10",
                      help="highest value, e.g. 10 or 21/2 (default 10)")
     search = check.add_argument_group("search")
-    search.add_argument("--engine", choices=("sample", "smt", "both"),
-                        default="both")
-    search.add_argument("--seed", default="0", help="sampling seed")
-    search.add_argument("--samples", metavar="N", default=None,
-                        help="sampling budget in misreports")
-    search.add_argument("--timeout", metavar="S", default=None,
-                        help="seconds per solver query")
-    search.add_argument("--margin", metavar="M", default=None,
-                        help="tie margin, e.g. 1/100: a witness is robust "
-                             "when every comparison stays M from a tie")
+    search.add_argument("--engine", choices=ENGINES, default="both",
+                        help="sampling, the solver or both (default both)")
+    search.add_argument("--seed", default="0",
+                        help="sampling seed (default 0)")
+    search.add_argument("--samples", metavar="N", default=str(
+        DEFAULT_SAMPLES), help=f"sampling budget in misreports (default "
+                               f"{DEFAULT_SAMPLES})")
+    search.add_argument("--timeout", metavar="S", default=str(
+        DEFAULT_TIMEOUT), help=f"seconds per solver query (default "
+                               f"{DEFAULT_TIMEOUT:g})")
+    search.add_argument("--margin", metavar="M", default=str(DEFAULT_MARGIN),
+                        help=f"tie margin: a witness is robust when every "
+                             f"comparison stays M from a tie (default "
+                             f"{DEFAULT_MARGIN})")
+    search.add_argument("--paths", metavar="N", default=str(DEFAULT_PATHS),
+                        help=f"paths symbolic execution explores in a "
+                             f"plain-Python mechanism (default "
+                             f"{DEFAULT_PATHS})")
     search.add_argument("--call-timeout", metavar="S",
                         default=str(DEFAULT_CALL_TIMEOUT),
                         help="seconds a plain-Python mechanism may take per "
@@ -181,9 +199,6 @@ def run_check(args):
     if args.report:
         report.report_suffix(args.report)
 
-    from .loading import load_target
-    from .search import check
-
     mechanism, entry = load_target(args.target)
     shape = shape_for(args, entry)
     mechanism.accepts(shape)
@@ -191,7 +206,6 @@ def run_check(args):
     box = settings.pop("box")
     preflight(mechanism, shape, box)
 
-    from .progress import Bar
     bar = Bar("sampling")
     try:
         verdict = check(mechanism, shape, box, target=args.target,
@@ -216,7 +230,6 @@ def _print_verdict(args, verdict):
 def _write_outputs(args, verdict, mechanism):
     said = []
     if args.certificate:
-        from . import certificate
         certificate.write(args.certificate, verdict.certificate)
         said.append(f"certificate: {args.certificate}")
     if args.report:
@@ -229,8 +242,6 @@ def _write_outputs(args, verdict, mechanism):
 def check_settings(args):
     """The numbers of a check, read exactly; InvalidArgument names the
     option, the value and the rule."""
-    from .search import DEFAULT_MARGIN, DEFAULT_SAMPLES, DEFAULT_TIMEOUT
-
     low = exact_option("--min-value", args.min_value, allow_zero=True)
     high = exact_option("--max-value", args.max_value)
     if high <= low:
@@ -241,12 +252,10 @@ def check_settings(args):
         "box": Box(low, high),
         "engine": args.engine,
         "seed": whole_option("--seed", args.seed, least=0),
-        "samples": (DEFAULT_SAMPLES if args.samples is None else
-                    whole_option("--samples", args.samples, least=1)),
-        "timeout": (DEFAULT_TIMEOUT if args.timeout is None else
-                    seconds_option("--timeout", args.timeout)),
-        "margin": (DEFAULT_MARGIN if args.margin is None else
-                   exact_option("--margin", args.margin)),
+        "samples": whole_option("--samples", args.samples, least=1),
+        "timeout": seconds_option("--timeout", args.timeout),
+        "margin": exact_option("--margin", args.margin),
+        "paths": whole_option("--paths", args.paths, least=1),
         "call_timeout": seconds_option("--call-timeout", args.call_timeout),
     }
 
@@ -342,9 +351,6 @@ def _check_writable(path):
 
 def run_list(args):
     """One line per catalogue entry."""
-    import mechanisms
-    from mechanisms.establish import established, summary
-
     rows = [(e.name, e.summary, f"claims: {e.describe_claims()}",
              f"dsic: {summary(established(e.name))}")
             for e in mechanisms.ENTRIES]
@@ -357,12 +363,9 @@ def run_list(args):
 
 def run_show(args):
     """The definition of one mechanism."""
-    from .loading import load_target
-
     mechanism, entry = load_target(args.name)
     lines = []
     if entry is not None:
-        from mechanisms.establish import established, summary
         lines += [f"{entry.name}: {entry.summary}",
                   f"source: {entry.source}",
                   f"claims: {entry.describe_claims()}",
@@ -391,8 +394,6 @@ def shape_options(shape):
 
 def code_places(mechanism):
     """Where the functions that define ``mechanism`` live."""
-    import inspect
-
     places = []
     for part in mechanism.parts or (mechanism.rule,):
         try:
@@ -408,7 +409,6 @@ def code_places(mechanism):
 
 def run_verify(args):
     """dsic verify-cert: the independent checker's word on a file."""
-    from . import certificate, checker
 
     cert = certificate.load(args.file)
     result = checker.check_certificate(
@@ -424,7 +424,6 @@ def run_verify(args):
 
 
 def _resolve(cert):
-    from . import certificate
 
     if cert.get("evidence", {}).get("kind") != "smt":
         print("  --solve: this certificate keeps no solver queries")
@@ -436,9 +435,6 @@ def _resolve(cert):
 
 def run_report(args):
     """dsic report: a report from a stored certificate."""
-    from . import certificate, checker
-    from .loading import load_target
-
     report.report_suffix(args.output)
     _check_writable(args.output)
     cert = certificate.load(args.cert)

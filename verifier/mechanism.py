@@ -55,8 +55,8 @@ class Mechanism:
         if self.groups_of_one and shape.ell != 1:
             raise InvalidShape(
                 f"{self.name} is a single-level auction and needs groups of "
-                f"one member, not groups={shape.groups}: use e.g. "
-                f"groups={(1,) * max(2, shape.k)}")
+                f"one member, not {shape.groups}: give every group one "
+                f"member, e.g. {','.join(['1'] * max(2, shape.k))}")
 
     def outcome(self, shape, profile):
         """The outcome at ``profile``: checked and exact on exact numbers."""

@@ -107,14 +107,17 @@ def _merge_exchange(n):
 
 
 def _sorting_network(values):
-    """Odd-even transposition sort with maximum and minimum as comparators."""
-    out = list(values)
-    n = len(out)
-    for round_ in range(n):
-        for i in range(round_ % 2, n - 1, 2):
-            hi = maximum([out[i], out[i + 1]])
-            lo = minimum([out[i], out[i + 1]])
-            out[i], out[i + 1] = hi, lo
+    """Batcher's merge-exchange network with maximum and minimum as
+    comparators, on the terms taken in a canonical order (z3's term ids).
+
+    The canonical order makes the sorted terms the same, term for term,
+    whatever order the values come in, so a solver sees at once that a
+    rule which only sorts a group's bids treats its members alike.
+    """
+    out = sorted(values, key=lambda v: z3_value(v).get_id())
+    for i, j in _merge_exchange(len(out)):
+        out[i], out[j] = (maximum([out[i], out[j]]),
+                          minimum([out[i], out[j]]))
     return out
 
 
@@ -163,13 +166,20 @@ def ratio(x, y):
     """``x / y``, and 0 where ``y`` is 0."""
     kind = kind_of(x, y)
     if kind == EXACT:
-        return Fraction(0) if y == 0 else Fraction(x) / y
+        # tests on plain copies: they are part of ratio, not comparisons
+        # the mechanism makes (see verifier.ties)
+        return Fraction(0) if Fraction(y) == 0 else _exact(x) / y
     if kind == BATCH:
         xa, ya = _batch_array(x), _batch_array(y)
         safe = np.where(ya == 0, 1.0, ya)
         return Batch(np.where(ya == 0, 0.0, xa / safe))
     yt = z3_value(y)
     return Sym(z3.If(yt == 0, z3.RealVal(0), z3_value(x) / yt))
+
+
+def _exact(x):
+    """x as a Fraction; a Fraction (or subclass) is kept as it is."""
+    return x if isinstance(x, Fraction) else Fraction(x)
 
 
 def split(x, k, most):
@@ -180,7 +190,7 @@ def split(x, k, most):
     """
     kind = kind_of(x, k)
     if kind == EXACT:
-        return Fraction(0) if k == 0 else Fraction(x) / k
+        return Fraction(0) if Fraction(k) == 0 else _exact(x) / Fraction(k)
     if kind == BATCH:
         ka = np.asarray(_batch_array(k), dtype=float)
         return Batch(np.where(ka > 0, _batch_array(x) / np.maximum(ka, 1),

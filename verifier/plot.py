@@ -91,7 +91,7 @@ def utility_curve(mechanism, shape, witness, box):
     brackets = []
     for a, b in zip(points, points[1:]):
         brackets += _refine(f, a, b, line.tolerance)
-    cuts = sorted({line.low, line.high} | {_snap(f, a, b)
+    cuts = sorted({line.low, line.high} | {simplest_between(a, b)
                                            for a, b in brackets})
     return _assemble(f, line, cuts)
 
@@ -222,14 +222,9 @@ def _refine(f, a, b, tolerance):
     return _refine(f, a, m, tolerance) + _refine(f, m, b, tolerance)
 
 
-def _snap(f, a, b):
-    """The simplest fraction in [a, b]: where a breakpoint of rational
-    data lies, once the bracket is fine enough."""
-    return simplest_between(a, b)
-
-
 def simplest_between(a, b):
-    """The fraction of least denominator in [a, b], 0 <= a <= b."""
+    """The fraction of least denominator in [a, b], 0 <= a <= b: where a
+    breakpoint of rational data lies, once its bracket is fine enough."""
     a, b = Fraction(a), Fraction(b)
     floor = math.floor(a)
     if floor == a:

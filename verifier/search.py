@@ -23,28 +23,35 @@ ENGINES = ("sample", "smt", "both")
 DEFAULT_SAMPLES = 200_000
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MARGIN = Fraction(1, 100)
+DEFAULT_PATHS = 5000
 
 
 def check(mechanism, shape, box=Box(Fraction(0), Fraction(10)), *, seed=0,
           engine="both", samples=DEFAULT_SAMPLES, timeout=DEFAULT_TIMEOUT,
-          margin=DEFAULT_MARGIN, shrink=True, target=None, progress=None):
+          margin=DEFAULT_MARGIN, paths=DEFAULT_PATHS, shrink=True,
+          target=None, progress=None):
     """Decide whether ``mechanism`` is DSIC on ``shape`` with values in
     ``box``, and return a :class:`~verifier.verdict.Verdict`.
 
     ``engine`` picks sampling, the solver or both; ``samples`` bounds the
     misreports sampled, ``timeout`` each solver query in seconds, and
-    ``margin`` how far from every tie a robust witness keeps. ``target``
+    ``margin`` how far from every tie a robust witness keeps, ``paths``
+    the paths symbolic execution explores in a plain mechanism. ``target``
     is how the certificate names the mechanism for reloading.
     """
     box = validate(mechanism, shape, box, engine, samples, timeout, margin)
-    run = _Run(mechanism, shape, box, margin, timeout)
+    if not isinstance(paths, int) or paths < 1:
+        raise InvalidArgument(
+            f"paths={paths!r}: symbolic execution needs a whole number of "
+            f"paths, at least 1")
+    run = _Run(mechanism, shape, box, margin, timeout, paths)
 
     if engine in ("sample", "both"):
         run.sample(seed, samples, progress)
     if run.witness is None and engine in ("smt", "both"):
         run.solve()
     if run.witness is not None:
-        run.finish_refutation(shrink, samples)
+        run.finish_refutation(shrink, samples, solver=engine != "sample")
     return run.verdict(engine, samples, target)
 
 
@@ -81,7 +88,7 @@ def validate(mechanism, shape, box, engine, samples, timeout, margin):
 class _Run:
     """The state of one check as it moves through its phases."""
 
-    def __init__(self, mechanism, shape, box, margin, timeout):
+    def __init__(self, mechanism, shape, box, margin, timeout, paths):
         self.mechanism, self.shape, self.box = mechanism, shape, box
         self.margin, self.timeout = Fraction(margin), timeout
         self.witness = None
@@ -89,6 +96,7 @@ class _Run:
         self.proof = None          # the SMT answers when every one is unsat
         self.unknown = None        # the first SMT answer that was unknown
         self.found_by = None
+        self.paths, self.symbolic = paths, None
 
     # ------------------------------------------------------------ phases
 
@@ -100,14 +108,16 @@ class _Run:
             self.witness, self.found_by = found.best, "sampling"
 
     def solve(self):
-        if self.mechanism.plain:
-            self.notes.append(
-                f"{self.mechanism.name} is plain Python, which the solver "
-                f"cannot read as written: its result rests on sampling")
-            return
+        mechanism = self.mechanism
+        if mechanism.plain:
+            mechanism = self.read_plain()
         started = time.perf_counter()
-        answers = smt.prove_dsic(self.mechanism, self.shape, self.box,
-                                 timeout=self.timeout)
+        if self.symbolic is None:
+            answers = smt.prove_dsic(mechanism, self.shape, self.box,
+                                     timeout=self.timeout)
+        else:
+            answers = [self.ask_plain(mechanism, j, i)
+                       for j, i in self.shape.members()]
         self.phases.append(_smt_phase("smt", answers, started))
         for answer in answers:
             if answer.status == "sat":
@@ -119,16 +129,48 @@ class _Run:
         else:
             self.proof = answers
 
-    def finish_refutation(self, shrink, samples):
-        """Prefer a witness away from ties, then shrink it, keeping it
-        robust when it is."""
+    def read_plain(self):
+        """Read a plain mechanism by symbolic execution; the mechanism the
+        solver can query."""
+        from . import symexec
+
+        started = time.perf_counter()
+        result = symexec.symbolic_mechanism(
+            self.mechanism, self.shape, self.box, path_budget=self.paths)
+        self.phases.append(Phase("symbolic execution",
+                                 time.perf_counter() - started,
+                                 result.stats.counts()))
+        for fallback in result.fallbacks:
+            self.notes.append(
+                f"{fallback.describe()} cannot stay symbolic: the solver "
+                f"does not see the profiles that reach it, and there the "
+                f"result rests on sampling")
+        self.symbolic = result
+        return symexec.solver_mechanism(self.mechanism, result)
+
+    def ask_plain(self, mechanism, j, i):
+        """One member's query on a plain mechanism read symbolically. A
+        model that does not re-check exactly lies where symbolic execution
+        did not reach, and is reported as unknown."""
+        try:
+            return smt.find_deviation(mechanism, self.shape, self.box, j, i,
+                                      timeout=self.timeout)
+        except smt.SolverDisagreement:
+            return smt.SmtAnswer(
+                "unknown", group=j, member=i,
+                reason="the solver's model lies where symbolic execution "
+                       "did not reach")
+
+    def finish_refutation(self, shrink, samples, solver):
+        """Prefer a witness away from ties (asking the solver for one when
+        ``solver``), then shrink it, keeping it robust when it is."""
         witness = label(self.mechanism, self.shape, self.witness, self.margin)
         if witness.robust:
             self.results.append(Result(
                 _away_from_ties(self.margin), REFUTED,
                 f"the witness keeps every comparison at least "
                 f"{self.margin} from a tie"))
-        elif not self.mechanism.plain:
+        elif solver and not self.mechanism.plain:
             robust = self.look_away_from_ties()
             if robust is not None:
                 witness = label(self.mechanism, self.shape, robust,
@@ -188,6 +230,23 @@ class _Run:
             verdict, target, mechanism=self.mechanism)
         return verdict
 
+    def _conclude_plain(self, engine):
+        """A plain mechanism the solver could not cover: unknown when a
+        budget cut the exploration, sampling's word when only fallbacks
+        did."""
+        stats, fallbacks = self.symbolic.stats, self.symbolic.fallbacks
+        where = "; ".join(f.describe() for f in fallbacks)
+        if stats.limited or not fallbacks:
+            return UNKNOWN, (
+                f"stopped: symbolic execution left profiles uncovered "
+                f"({stats.explored} paths explored, {stats.cut} cut); raise "
+                f"--paths (now {self.paths})")
+        searched = "sampling found none" if engine == "both" else (
+            "sampling was not run")
+        return NONE_FOUND, (
+            f"stopped: the solver cannot read past {where}; {searched}, so "
+            f"the result rests on sampling there")
+
     def _conclude(self, engine, samples):
         if self.witness is not None:
             w = self.witness
@@ -196,9 +255,15 @@ class _Run:
                 f"for {_describe_member(w)}, re-checked exactly "
                 f"(gain {w.gain})")
         if self.proof is not None:
+            how = "" if self.symbolic is None else (
+                f" on the plain code read by symbolic execution "
+                f"({self.symbolic.stats.explored} paths)")
             return VERIFIED, (
                 f"stopped: the solver proved all {len(self.proof)} members' "
-                f"queries unsat within --timeout {self.timeout:g} s each")
+                f"queries unsat{how} within --timeout {self.timeout:g} s "
+                f"each")
+        if self.unknown is not None and self.symbolic is not None:
+            return self._conclude_plain(engine)
         if self.unknown is not None:
             u = self.unknown
             return UNKNOWN, (

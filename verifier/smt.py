@@ -17,13 +17,21 @@ the mechanism makes, at the truthful and at the deviated profile, has a
 gap of at least ``m`` or is degenerate (see :mod:`verifier.ties`): "no
 profitable misreport away from ties".
 
+:func:`prove_dsic` asks every member. Where the solver has first proved a
+group's members interchangeable (:func:`interchangeable`), it asks that
+group once, for its first member, with the others' values in decreasing
+order, and the other members' answers follow from that one.
+
 Every answer keeps its query as SMT-LIB text, so any SMT-LIB solver can
-re-check it.
+re-check it; an answer resting on a proved symmetry keeps the query and
+the symmetry's proof obligations as one disjunction, unsat exactly when
+each part is.
 """
 
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
+from numbers import Real
 
 import z3
 
@@ -78,7 +86,7 @@ class _Query:
     counts: dict
 
 
-def _deviation_query(mechanism, shape, box, j, i, margin):
+def _deviation_query(mechanism, shape, box, j, i, margin, polys=None):
     v = symbolic_profile(shape, "v")
     b = symbolic_profile(shape, "b")[j][i]
     with ties.recording() as compared:
@@ -87,24 +95,25 @@ def _deviation_query(mechanism, shape, box, j, i, margin):
     gain = z3_value(utility(shape, v, deviated, j, i)
                     - utility(shape, v, truthful, j, i))
 
-    names = _leaves(v) + _leaves(b)
-    facts = [z3.And(x >= _real(box.low), x <= _real(box.high))
-             for x in names]
+    names = leaves(v) + leaves(b)
+    facts = in_box(names, box)
     counts = {"variables": len(names), "comparisons": len(compared)}
     if margin is not None:
-        held, capped = away_from_ties(compared, margin)
+        held, capped = away_from_ties(compared, margin, polys)
         facts += held
         counts.update(held_apart=len(held), not_analysed=capped)
     return _Query(facts, gain, v, b, counts)
 
 
-def away_from_ties(comparisons, margin):
+def away_from_ties(comparisons, margin, polys=None):
     """For each distinct comparison (lhs, rhs): ``|lhs - rhs| >= margin``
     unless it is degenerate at the profile. Returns the constraints and how
     many terms were too large to analyse (held to the margin throughout).
+    ``polys`` may carry the analysis of terms over from earlier calls.
     """
     m = _real(margin)
-    polys = _Polynomials()
+    polys = _Polynomials() if polys is None else polys
+    capped = polys.capped
     seen, held = set(), []
     for a, b in comparisons:
         key = tuple(sorted((a.get_id(), b.get_id())))
@@ -116,12 +125,19 @@ def away_from_ties(comparisons, margin):
             continue
         far = z3.Or(a - b >= m, b - a >= m)
         held.append(far if same is None else z3.Or(far, same))
-    return held, polys.capped
+    return held, polys.capped - capped
 
 
-def _leaves(x):
+def in_box(terms, box):
+    """Every term within the value box."""
+    return [z3.And(x >= _real(box.low), x <= _real(box.high))
+            for x in terms]
+
+
+def leaves(x):
+    """The z3 terms of a bid, a profile or any nesting of them, in order."""
     if isinstance(x, (tuple, list)):
-        return [t for part in x for t in _leaves(part)]
+        return [t for part in x for t in leaves(part)]
     return [z3_value(x)]
 
 
@@ -141,76 +157,115 @@ def find_deviation(mechanism, shape, box, j, i, *, timeout, margin=None):
     (or degenerate) count; an unsat answer is then only given after the
     solver has shown that such profiles exist.
     """
-    box, margin = _arguments(mechanism, shape, box, timeout, margin)
+    box, margin = validate(mechanism, shape, box, timeout, margin)
     _check_member(shape, j, i)
-    started = time.perf_counter()
-
-    query = _deviation_query(mechanism, shape, box, j, i, margin)
-    status, model, smtlib, reason = _solve(
-        query.facts + [query.gain > 0], timeout)
-
-    answer = SmtAnswer(status, smtlib=smtlib, reason=reason, group=j,
-                       member=i, margin=margin, counts=query.counts)
-    if status == SAT:
-        _take_witness(answer, mechanism, shape, query, model, margin)
-    elif status == UNSAT and margin is not None:
-        _check_region(answer, query.facts, timeout)
-    answer.seconds = time.perf_counter() - started
-    return answer
+    return _ask(mechanism, shape, box, j, i, timeout, margin, _NO_SYMMETRY,
+                _Polynomials())
 
 
 def prove_dsic(mechanism, shape, box, *, timeout, margin=None, members=None,
-               first=False):
-    """One :func:`find_deviation` answer per member of ``members`` (every
-    member of every group by default); DSIC on the box is proved when all
-    are unsat. ``first`` stops after the first sat answer.
+               first=False, symmetry=True):
+    """One answer per member of ``members`` (every member of every group
+    by default); DSIC on the box is proved when all are unsat. ``first``
+    stops after the first sat answer.
 
-    No symmetry between members is assumed: each member is asked on its
-    own, since a tie rule treats members of different groups, and may
-    treat members of one group, differently.
+    With ``symmetry``, a group whose members the solver proves
+    interchangeable (see :func:`interchangeable`) is asked once, for its
+    first member, with the other members' values in decreasing order; the
+    other members' answers follow from that one. Groups not proved
+    interchangeable are asked member by member.
     """
-    answers = []
-    for j, i in shape.members() if members is None else members:
-        answers.append(find_deviation(mechanism, shape, box, j, i,
-                                      timeout=timeout, margin=margin))
+    box, margin = validate(mechanism, shape, box, timeout, margin)
+    wanted = shape.members() if members is None else list(members)
+    for j, i in wanted:
+        _check_member(shape, j, i)
+    polys = _Polynomials()
+    sym = (_interchangeable(mechanism, shape, box, timeout, margin, polys)
+           if symmetry else _NO_SYMMETRY)
+
+    answers, asked = [], {}
+    for j, i in wanted:
+        if j not in sym.groups:
+            answers.append(_ask(mechanism, shape, box, j, i, timeout,
+                                margin, sym, polys))
+        else:
+            if j not in asked:
+                asked[j] = _ask(mechanism, shape, box, j, 0, timeout,
+                                margin, sym, polys)
+            answers.append(asked[j] if i == 0 else _by_symmetry(
+                asked[j], mechanism, shape, i))
         if first and answers[-1].status == SAT:
             break
     return answers
 
 
+def _ask(mechanism, shape, box, j, i, timeout, margin, sym, polys):
+    started = time.perf_counter()
+    query = _deviation_query(mechanism, shape, box, j, i, margin, polys)
+    facts = query.facts + _ordered(shape, query.values, sym.groups, (j, i))
+    status, model, smtlib, reason = solve(
+        facts + [query.gain > 0], timeout, sym.obligations)
+
+    answer = SmtAnswer(status, smtlib=smtlib, reason=reason, group=j,
+                       member=i, margin=margin, counts=query.counts)
+    if sym.groups:
+        answer.counts["interchangeable_groups"] = sorted(
+            g + 1 for g in sym.groups)
+    if status == SAT:
+        _take_witness(answer, mechanism, shape, query, model, margin)
+    elif status == UNSAT and margin is not None:
+        _check_region(answer, facts, timeout)
+    answer.seconds = time.perf_counter() - started
+    return answer
+
+
 def _take_witness(answer, mechanism, shape, query, model, margin):
-    values, rounded = _exact(model, query.values)
-    misreport, rounded_b = _exact(model, query.misreport)
-    witness = exact_deviation(mechanism, shape, values, answer.group,
-                              answer.member, misreport)
+    witness, rounded = _model_deviation(mechanism, shape, query, model,
+                                        answer.group, answer.member)
     robust = margin is None or ties.robust(mechanism, shape, witness,
                                            margin)
     if witness.gain > 0 and robust:
         if margin is not None:
             witness.robust, witness.margin = True, margin
         answer.witness = witness
-        return
-    if rounded or rounded_b:
+    elif rounded:
         answer.status = UNKNOWN
-        answer.reason = (
-            f"the solver's model has irrational coordinates and its "
-            f"rational rounding {format_profile(values)} (misreport "
-            f"{misreport}) does not re-check (gain {witness.gain})")
-        return
-    problem = (f"gain {witness.gain}" if witness.gain <= 0 else
-               f"its smallest gap from a tie is below the margin {margin}")
-    raise SolverDisagreement(
+        answer.reason = _rounded(witness)
+    else:
+        problem = (f"gain {witness.gain}" if witness.gain <= 0 else
+                   f"a gap from a tie below the margin {margin}")
+        raise _disagreement(mechanism, witness, problem)
+
+
+def _model_deviation(mechanism, shape, query, model, j, i):
+    """The model's deviation re-evaluated exactly, and whether an
+    irrational coordinate had to be rounded."""
+    values, rounded = exact_value(model, query.values)
+    misreport, rounded_b = exact_value(model, query.misreport)
+    return (exact_deviation(mechanism, shape, values, j, i, misreport),
+            rounded or rounded_b)
+
+
+def _rounded(witness):
+    return (f"the solver's model has irrational coordinates and its "
+            f"rational rounding {format_profile(witness.profile)} "
+            f"(misreport {witness.misreport}) does not re-check "
+            f"(gain {witness.gain})")
+
+
+def _disagreement(mechanism, witness, problem):
+    return SolverDisagreement(
         f"{mechanism.name}: the solver's deviation for member "
-        f"{answer.member + 1} of group {answer.group + 1} at "
-        f"{format_profile(values)}, misreport {misreport}, re-checks "
-        f"exactly with {problem}: the symbolic and exact runs of the "
-        f"mechanism disagree; report this with the profile")
+        f"{witness.member + 1} of group {witness.group + 1} at "
+        f"{format_profile(witness.profile)}, misreport {witness.misreport},"
+        f" re-checks exactly with {problem}: the symbolic and exact runs "
+        f"of the mechanism disagree; report this with the profile")
 
 
 def _check_region(answer, facts, timeout):
     """Turn an unsat answer with a margin into unknown unless the region
     away from ties is shown non-empty."""
-    status, _, _, reason = _solve(facts, timeout)
+    status, _, _, reason = solve(facts, timeout)
     answer.counts["region"] = status
     if status == SAT:
         return
@@ -226,6 +281,153 @@ def _check_region(answer, facts, timeout):
             f"{answer.margin} from a tie is unknown ({reason})")
 
 
+# ------------------------------------------------------------- symmetry
+
+@dataclass(frozen=True)
+class Symmetry:
+    """Groups whose members the solver proved interchangeable, and the
+    formulas whose unsatisfiability proves it; ``unproved`` says why each
+    other group with several members is not among them."""
+
+    groups: frozenset = frozenset()
+    obligations: tuple = ()
+    unproved: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+_NO_SYMMETRY = Symmetry()
+SYMMETRY_SECONDS = 10.0
+
+
+def interchangeable(mechanism, shape, box, *, timeout, margin=None):
+    """Prove, group by group, that permuting a group's bids permutes its
+    members' access and payments alike and changes nothing else; with a
+    margin, also that it keeps a profile away from ties or near them.
+
+    It suffices to prove this for a swap of the first two members and a
+    cycle of all of them, which generate every permutation. Each group's
+    obligation is one query, given at most SYMMETRY_SECONDS; a group whose
+    query is not unsat is simply not used as symmetric.
+    """
+    box, margin = validate(mechanism, shape, box, timeout, margin)
+    return _interchangeable(mechanism, shape, box, timeout, margin,
+                            _Polynomials())
+
+
+def _interchangeable(mechanism, shape, box, timeout, margin, polys):
+    started = time.perf_counter()
+    v = symbolic_profile(shape, "v")
+    with ties.recording() as compared:
+        base = mechanism.outcome(shape, v)
+    held = (z3.And(*away_from_ties(compared, margin, polys)[0])
+            if margin else None)
+
+    proved, obligations, unproved = set(), [], {}
+    for j, size in enumerate(shape.groups):
+        if size < 2:
+            continue
+        claims = [_broken(mechanism, shape, v, base, (held, margin, polys),
+                          j, perm) for perm in _generators(size)]
+        obligation = z3.And(*in_box(leaves(v), box), z3.Or(*claims))
+        status, _, _, reason = solve(
+            [obligation], min(timeout, SYMMETRY_SECONDS))
+        if status == UNSAT:
+            proved.add(j)
+            obligations.append(obligation)
+        elif status == SAT:
+            unproved[j] = ("permuting its members does more than move their "
+                           "outcomes" + (" or changes which profiles are "
+                                         "away from ties" if margin else ""))
+        else:
+            unproved[j] = reason
+    return Symmetry(frozenset(proved), tuple(obligations), unproved,
+                    time.perf_counter() - started)
+
+
+def _generators(size):
+    swap = (1, 0) + tuple(range(2, size))
+    cycle = tuple(range(1, size)) + (0,)
+    return [swap] if swap == cycle else [swap, cycle]
+
+
+def _broken(mechanism, shape, v, base, ties_at_v, j, perm):
+    """The condition that moving group j's bids by ``perm`` (member i gets
+    the bid of member perm[i]) does not just move the outcome alike."""
+    held, margin, polys = ties_at_v
+    moved = tuple(tuple(group[p] for p in perm) if g == j else group
+                  for g, group in enumerate(v))
+    with ties.recording() as compared:
+        out = mechanism.outcome(shape, moved)
+    differs = [_differ(out.wins[g], base.wins[g]) for g in range(shape.k)]
+    differs += [_differ(out.charges, base.charges)]
+    for g, size in enumerate(shape.groups):
+        source = perm if g == j else range(size)
+        for i, h in enumerate(source):
+            differs.append(_differ(
+                (out.access[g][i], out.payments[g][i]),
+                (base.access[g][h], base.payments[g][h])))
+    if margin is not None:
+        moved_held = z3.And(*away_from_ties(compared, margin, polys)[0])
+        differs.append(z3.And(held, z3.Not(moved_held)))
+    return z3.Or(*differs)
+
+
+def _differ(xs, ys):
+    return z3.Or(*[z3_value(x) != z3_value(y)
+                   for x, y in zip(_flat(xs), _flat(ys))])
+
+
+def _flat(x):
+    if isinstance(x, (tuple, list)):
+        return [y for part in x for y in _flat(part)]
+    return [x]
+
+
+def _ordered(shape, v, groups, deviator):
+    """Values in decreasing order inside each interchangeable group, the
+    deviator left out."""
+    facts = []
+    for j in groups:
+        rest = [leaves(b) for i, b in enumerate(v[j]) if (j, i) != deviator]
+        facts += [_lex_ge(a, b) for a, b in zip(rest, rest[1:])]
+    return facts
+
+
+def _lex_ge(a, b):
+    """a >= b in lexicographic order (a bid may have one number per item)."""
+    if len(a) == 1:
+        return a[0] >= b[0]
+    return z3.Or(a[0] > b[0], z3.And(a[0] == b[0], _lex_ge(a[1:], b[1:])))
+
+
+def _by_symmetry(answer, mechanism, shape, i):
+    """Member i's answer from its group's first member's answer."""
+    j = answer.group
+    derived = SmtAnswer(
+        answer.status, smtlib=answer.smtlib, group=j, member=i,
+        margin=answer.margin, counts=dict(answer.counts, like_member=1),
+        reason=(f"as member 1 of group {j + 1}, with which it is "
+                f"interchangeable (proved); the query holds that member's "
+                f"query and the proof of symmetry as one disjunction, "
+                f"unsat exactly when each part is. {answer.reason}").strip())
+    w = answer.witness
+    if w is not None:
+        swap = list(range(shape.groups[j]))
+        swap[0], swap[i] = i, 0
+        values = tuple(tuple(group[p] for p in swap) if g == j else group
+                       for g, group in enumerate(w.profile))
+        derived.witness = exact_deviation(mechanism, shape, values, j, i,
+                                          w.misreport)
+        derived.witness.robust, derived.witness.margin = w.robust, w.margin
+        if derived.witness.gain != w.gain:
+            raise SolverDisagreement(
+                f"{mechanism.name}: member {i + 1} of group {j + 1} gains "
+                f"{derived.witness.gain} at {format_profile(values)} where "
+                f"member 1 gains {w.gain}, although the solver proved them "
+                f"interchangeable; report this with the profile")
+    return derived
+
+
 # --------------------------------------------------------------- regret
 
 @dataclass
@@ -234,9 +436,11 @@ class RegretAnswer:
 
     ``value`` is exact; ``attained`` says whether some profile and
     misreport reach it (False for a supremum approached but never
-    reached); ``witness`` reaches it, or comes within a thousandth of it.
-    ``status`` is "optimal" or "unknown". Over all members, ``members``
-    holds each member's answer.
+    reached); ``witness``, re-checked exactly, reaches it, or gains more
+    than 999/1000 of it (None when the value is 0, which bidding the
+    value reaches). ``smtlib`` is the unsat query that no gain exceeds the
+    value. ``status`` is "optimal" or "unknown". Over all members,
+    ``members`` holds each member's answer.
     """
 
     value: object
@@ -258,7 +462,7 @@ def max_regret(mechanism, shape, box, *, timeout, members=None):
     """The largest gain any member can get by misreporting, values and
     misreports in ``box``: z3's optimum for each member, confirmed by an
     unsat query above it and, when attained, a sat query at it."""
-    box, _ = _arguments(mechanism, shape, box, timeout, None)
+    box, _ = validate(mechanism, shape, box, timeout, None)
     started = time.perf_counter()
     each = [_member_regret(mechanism, shape, box, j, i, timeout)
             for j, i in (shape.members() if members is None else members)]
@@ -310,26 +514,31 @@ def _confirm_optimum(answer, mechanism, shape, query, timeout, value,
                      epsilon):
     above = query.gain > _real(value) if epsilon == 0 else (
         query.gain >= _real(value))
-    status, _, smtlib, reason = _solve(query.facts + [above], timeout)
+    status, _, smtlib, reason = solve(query.facts + [above], timeout)
     if status != UNSAT:
         answer.reason = (f"the optimizer's maximum {value} was not "
                          f"confirmed: a gain above it is {status} {reason}")
         return
     near = (query.gain == _real(value) if epsilon == 0 else
             query.gain > _real(value * Fraction(999, 1000)))
-    status, model, _, reason = _solve(query.facts + [near], timeout)
+    status, model, _, reason = solve(query.facts + [near], timeout)
     if status != SAT:
         answer.reason = (f"no profile reaches the optimizer's maximum "
                          f"{value}: {status} {reason}")
         return
-    scratch = SmtAnswer(SAT, group=answer.group, member=answer.member)
-    _take_witness(scratch, mechanism, shape, query, model, None)
-    if scratch.witness is None:
-        answer.reason = scratch.reason
-        return
-    answer.value, answer.attained = value, epsilon == 0
-    answer.witness, answer.smtlib, answer.status = (
-        scratch.witness, smtlib, OPTIMAL)
+    witness, rounded = _model_deviation(mechanism, shape, query, model,
+                                        answer.group, answer.member)
+    reached = (witness.gain == value if epsilon == 0 else
+               value * Fraction(999, 1000) < witness.gain < value)
+    if not reached:
+        if rounded:
+            answer.reason = _rounded(witness)
+            return
+        raise _disagreement(mechanism, witness, f"gain {witness.gain} "
+                            f"against the solver's optimum {value}")
+    answer.value, answer.attained, answer.smtlib, answer.status = (
+        value, epsilon == 0, smtlib, OPTIMAL)
+    answer.witness = witness if witness.gain > 0 else None
     if not answer.attained:
         answer.reason = (f"{value} is a supremum: every gain is below it, "
                          f"gains come arbitrarily close")
@@ -346,20 +555,31 @@ def check_property(mechanism, shape, box, prop, *, timeout):
 
 # -------------------------------------------------------------- solving
 
-def _solve(facts, timeout):
-    """(status, model or None, SMT-LIB text, reason) of one query."""
+def solve(facts, timeout, obligations=()):
+    """(status, model or None, SMT-LIB text, reason) of one query.
+
+    ``obligations`` are formulas the answer also rests on, each proved
+    unsat; the SMT-LIB text then states the query and them as one
+    disjunction, unsat exactly when each of them is.
+    """
     solver = z3.Solver()
     solver.set("timeout", _milliseconds(timeout))
     query = z3.And(*facts)
     solver.add(query)
     result = solver.check()
-    smtlib = f"(set-logic {_logic(query)})\n{solver.to_smt2()}"
+    smtlib = _smtlib(z3.Or(query, *obligations) if obligations else query)
     if result == z3.sat:
         return SAT, solver.model(), smtlib, ""
     if result == z3.unsat:
         return UNSAT, None, smtlib, ""
     return UNKNOWN, None, smtlib, _unknown_reason(
         solver.reason_unknown(), timeout, "solver")
+
+
+def _smtlib(formula):
+    solver = z3.Solver()
+    solver.add(formula)
+    return f"(set-logic {_logic(formula)})\n{solver.to_smt2()}"
 
 
 def _unknown_reason(why, timeout, who):
@@ -395,11 +615,11 @@ def _numeral(t):
     return z3.is_rational_value(t) or z3.is_int_value(t)
 
 
-def _exact(model, x):
+def exact_value(model, x):
     """The model's value of x (a term or nested tuple of terms) as
     Fractions, and whether an irrational value had to be rounded."""
     if isinstance(x, (tuple, list)):
-        parts = [_exact(model, y) for y in x]
+        parts = [exact_value(model, y) for y in x]
         return tuple(p for p, _ in parts), any(r for _, r in parts)
     value = model.eval(z3_value(x), model_completion=True)
     if z3.is_algebraic_value(value):
@@ -407,7 +627,9 @@ def _exact(model, x):
     return _fraction(value), False
 
 
-def _arguments(mechanism, shape, box, timeout, margin):
+def validate(mechanism, shape, box, timeout, margin):
+    """The box as a Box of Fractions and the margin as a Fraction, or the
+    error naming what cannot be asked of the solver."""
     if mechanism.plain:
         raise MechanismError(
             f"{mechanism.name} is plain Python, which the solver cannot "
@@ -419,7 +641,7 @@ def _arguments(mechanism, shape, box, timeout, margin):
         raise InvalidArgument(
             f"value box [{low}, {high}]: values are at least 0 and the "
             f"upper end must be above the lower end")
-    if not (isinstance(timeout, (int, float)) and timeout > 0):
+    if not (isinstance(timeout, Real) and timeout > 0):
         raise InvalidArgument(
             f"timeout={timeout!r}: give the solver a positive number of "
             f"seconds per query")
@@ -445,16 +667,23 @@ def _check_member(shape, j, i):
 class _Polynomials:
     """Each z3 term as the polynomials in the bids it can equal, each with
     the condition under which it does; the symbolic twin of the Fractions
-    that :func:`verifier.ties.min_gap` runs on."""
+    that :func:`verifier.ties.min_gap` runs on.
+
+    The options of a term map a polynomial's key to the polynomial and its
+    ways of arising; a way is a tuple of factors that must all hold, each
+    a z3 condition or an option (options, key) of a part. Conditions are
+    built as z3 terms only for the polynomials two compared terms share.
+    """
 
     def __init__(self, cap=256):
-        self.cap, self.capped, self.memo = cap, 0, {}
+        self.cap, self.capped, self.memo, self.guards = cap, 0, {}, {}
 
     def same(self, a, b):
-        """The condition that a - b is the zero polynomial, or None when it
-        never is."""
+        """The condition that a - b is the zero polynomial, True when it
+        always is, or None when it never is."""
         pa, pb = self.of(a), self.of(b)
-        both = [_and(ga, pb[key][1]) for key, (poly, ga) in pa.items()
+        both = [_and(self.guard(pa, key), self.guard(pb, key))
+                for key, (poly, _) in pa.items()
                 if poly is not None and key in pb]
         return _or(both) if both else None
 
@@ -464,6 +693,19 @@ class _Polynomials:
             hit = self.memo[t.get_id()] = (t, self._options(t))
         return hit[1]
 
+    def guard(self, options, key):
+        """The condition under which the term of ``options`` equals the
+        polynomial ``key``."""
+        seen = self.guards.get((id(options), key))
+        if seen is None:
+            ways = []
+            for way in options[key][1]:
+                factors = [f if isinstance(f, z3.BoolRef) else self.guard(*f)
+                           for f in way]
+                ways.append(_all(factors))
+            seen = self.guards[id(options), key] = (options, _or(ways))
+        return seen[1]
+
     def _options(self, t):
         if z3.is_rational_value(t) or z3.is_int_value(t):
             return _single(ties.constant(_fraction(t)))
@@ -471,8 +713,8 @@ class _Polynomials:
             return _single(ties.variable(str(t)))
         kind, kids = t.decl().kind(), t.children()
         if kind == z3.Z3_OP_ITE:
-            return self._merge(t, [(self.of(kids[1]), kids[0]),
-                                   (self.of(kids[2]), z3.Not(kids[0]))])
+            return self._branches(t, kids[0], self.of(kids[1]),
+                                  self.of(kids[2]))
         if kind == z3.Z3_OP_TO_REAL:
             return self.of(kids[0])
         if kind == z3.Z3_OP_UMINUS:
@@ -489,19 +731,23 @@ class _Polynomials:
             if len(out) * len(part) > self.cap * self.cap:
                 self.capped += 1
                 return _opaque(t)
-            pairs = [(op(p, q), _and(g, h)) for p, g in out.values()
-                     for q, h in part.values()]
-            if any(p is None for p, _ in pairs):
-                return _opaque(t)
-            out = _group(pairs)
+            combined = {}
+            for k1, (p1, _) in out.items():
+                for k2, (p2, _) in part.items():
+                    poly = op(p1, p2)
+                    if poly is None:
+                        return _opaque(t)
+                    _add_way(combined, poly, ((out, k1), (part, k2)))
+            out = combined
         return out
 
-    def _merge(self, t, branches):
-        pairs = [(p, _and(condition, g)) for options, condition in branches
-                 for p, g in options.values()]
-        if any(p is None for p, _ in pairs):
-            return _opaque(t)
-        out = _group(pairs)
+    def _branches(self, t, condition, then, other):
+        out = {}
+        for options, holds in ((then, condition), (other, z3.Not(condition))):
+            for key, (poly, _) in options.items():
+                if poly is None:
+                    return _opaque(t)
+                _add_way(out, poly, (holds, (options, key)))
         if len(out) > self.cap:
             self.capped += 1
             return _opaque(t)
@@ -516,28 +762,27 @@ _ARITHMETIC = {
 }
 
 
+def _add_way(options, poly, way):
+    options.setdefault(ties.poly_key(poly), (poly, []))[1].append(way)
+
+
 def _single(poly):
-    return {ties.poly_key(poly): (poly, True)}
+    return {ties.poly_key(poly): (poly, [()])}
 
 
 def _opaque(t):
-    return {("opaque", t.get_id()): (None, True)}
-
-
-def _group(pairs):
-    grouped = {}
-    for poly, guard in pairs:
-        grouped.setdefault(ties.poly_key(poly), (poly, []))[1].append(guard)
-    return {key: (poly, _or(guards))
-            for key, (poly, guards) in grouped.items()}
+    return {("opaque", t.get_id()): (None, [()])}
 
 
 def _and(a, b):
-    if a is True:
-        return b
-    if b is True:
-        return a
-    return z3.And(a, b)
+    return _all([a, b])
+
+
+def _all(factors):
+    factors = [f for f in factors if f is not True]
+    if not factors:
+        return True
+    return factors[0] if len(factors) == 1 else z3.And(*factors)
 
 
 def _or(guards):

@@ -8,11 +8,16 @@ on :class:`ForkingNumber` bids instead:
 
 1. Each bid is a z3 real. Arithmetic builds z3 terms; a comparison returns
    a :class:`ForkingBool`, and asking for its truth (``if``, ``and``,
-   ``sorted``, ``max``, ``in``) is a branch.
+   ``not``, ``sorted``, ``max``, ``==``, ``in``) is a branch.
 2. At a branch the explorer either replays a recorded decision or makes a
-   new one: it asks z3 which sides are feasible under the path condition
-   and the value box, takes one, and queues the other. Infeasible sides
-   are pruned. Each complete run yields (path condition, outcome terms).
+   new one. A new one is first settled without the solver when it can be:
+   a comparison the path already made (however it was written), one that
+   holds all over the box (interval bounds), or one that follows from the
+   path's order of the compared terms (a <= b <= c gives a <= c).
+   Otherwise z3 is asked which sides are feasible under the path
+   condition and the value box; one is taken, the other queued, an
+   infeasible one pruned. Each complete run yields (path condition,
+   outcome terms).
 3. The function is re-run from the start for every queued decision prefix
    (depth first) until no prefix is left or the path budget is spent.
 4. The runs form a decision tree; every outcome field becomes a nested z3
@@ -21,49 +26,69 @@ on :class:`ForkingNumber` bids instead:
    at every profile of the box.
 
 Nothing is dropped silently. ``float()``, ``round()``, ``hash()``,
-``str()``, ``format()`` of a bid, arithmetic with a float, an exception
-raised inside the function, a branch that differs between runs, or an
-invalid outcome ends that path: it is recorded as a :class:`Fallback`
-naming the operation and the line of the function's file, and the path's
-region is left uncovered. ``int()`` and ``range()`` of a whole number fork
-over its possible values; ``math.floor``, ``//`` and ``%`` stay exact; a
-division by a bid forks on the divisor being 0 (``ZeroDivisionError``, as
-on Fractions) and is exact but nonlinear. A side that a solver query
-could not decide within ``timeout``, a path longer than ``max_depth``
-branches, and queued prefixes left when ``path_budget`` runs are spent are
-cut. Any cut or fallback makes the result incomplete.
+``str()``, ``format()`` of a non-constant number, arithmetic with a float,
+an exception raised inside the function (``Fraction(bid)`` is one: a
+TypeError), a branch that differs between runs, or an invalid outcome ends
+that path: it is recorded as a :class:`Fallback` naming the operation and
+the line of the function's file, and the path's region is left uncovered.
+``int()`` and ``range()`` of a whole number fork over its possible values;
+``math.floor``, ``math.ceil``, ``//`` and ``%`` stay exact; a division by a
+bid forks on the divisor being 0 (``ZeroDivisionError``, as on Fractions)
+and is exact but nonlinear. A side that a solver query could not decide
+within ``timeout``, a path longer than ``max_depth`` branches, and queued
+prefixes left when ``path_budget`` runs are spent are cut. Any cut or
+fallback makes the result incomplete.
 
 In uncovered regions, and outside the box, the merged outcome is fresh
 unconstrained values (new ones at every call). So an ``unsat`` answer
-about it holds for the real function whether or not exploration was
-complete, while a ``sat`` answer is evidence only after exact
-re-evaluation with Fractions.
+about it holds for the function whether or not exploration was complete;
+a ``sat`` answer is evidence only after exact re-evaluation with
+Fractions, and on an incomplete result the engine should report unknown,
+not none found, for the uncovered region. Outcome feasibility (an item to
+one group, payments at least 0) is not checked on the paths: the exact
+re-check refuses infeasible outcomes.
 
 How the engine calls it::
 
     from verifier.mechanism import symbolic_profile
-    from verifier.symexec import symbolic_mechanism
+    from verifier.symexec import solver_mechanism, symbolic_mechanism
 
-    result = symbolic_mechanism(f, shape, box, path_budget=2000, timeout=2)
+    result = symbolic_mechanism(f, shape, box, path_budget=5000, timeout=2)
     rule = result.rule_for_symbolic          # profile -> Outcome
     truthful = rule(symbolic_profile(shape, "v"))
-    deviated = rule(profile_with_misreport)  # bids are Sym, Fraction or z3
-    # use them as Mechanism.rule's outcomes on symbolic profiles; assert
-    # every bid of both profiles in [box.low, box.high].
-    result.complete          # False: some region was cut (see stats)
-    result.fallbacks         # [Fallback("float()", "f.py", 12), ...]
+    deviated = rule(profile_with_misreport)  # bids: Sym, z3 reals, numbers
+    # Outcomes of Sym/SymBool terms, as Mechanism.rule gives on symbolic
+    # profiles; constrain every bid of both profiles to the box.
+    result.complete              # False: a region was cut or fell back
+    result.stats                 # PathStats: explored, pruned, cut, ...
+    result.fallbacks             # [Fallback("float()", "f.py", 12), ...]
     result.uncovered(profile)    # SymBool: where the outcome is unknown
-    result.comparisons(profile)  # Sym lhs - rhs of every branch taken
+    result.held_apart(profile, m)  # SymBool: the comparisons made at the
+                                   # profile are all at least m from ties
+    result.comparisons(profile)  # (lhs, rhs) of every comparison made
+
+    # or hand verifier.smt a mechanism whose rule is the merged one:
+    mechanism = solver_mechanism(plain(f), result)
+    smt.find_deviation(mechanism, shape, box, j, i, timeout=30)
 
 The function is explored once, over fresh variables constrained to the
 box; ``rule_for_symbolic`` substitutes the bids of the profile it is
 given, so it may be called for any number of profiles. On an all-exact
-profile it runs the function itself.
+profile it runs the function itself; batch profiles are refused.
+
+Known limits: a path forks at every comparison the code asks about, so
+sorting a group of n members costs about n! paths (720 for 6; see
+benchmarks/bench_symexec.py); a loop that never branches on a bid and
+never ends hangs as it would on Fractions; a bare ``except:`` in the
+mechanism would swallow the signal that ends a path; comparisons combined
+with ``&`` or ``|`` before being asked about are one condition to
+:meth:`SymexecResult.held_apart`.
 """
 
 import itertools
 import math
 import operator
+import os
 import sys
 import threading
 import time
@@ -79,7 +104,7 @@ import z3
 from .errors import (
     InvalidArgument, InvalidOutcome, InvalidProfile, MechanismError,
 )
-from .mechanism import Mechanism, as_outcome
+from .mechanism import Mechanism, as_outcome, plain
 from .model import Outcome, exact_profile
 from .numbers import BATCH, EXACT, Sym, SymBool, kind_of, z3_value
 
@@ -103,7 +128,7 @@ class Fallback(NamedTuple):
     line: int
 
     def describe(self):
-        name = self.filename.rsplit("/", 1)[-1]
+        name = os.path.basename(self.filename or "<unknown>")
         return f"{self.operation} at {name}:{self.line}"
 
 
@@ -115,7 +140,9 @@ class PathStats:
     proved infeasible; cut: regions left uncovered (fallbacks, undecided
     queries, paths past max_depth, prefixes past the budget); runs: times
     the function was run; queries: solver checks; unknown: checks that
-    answered unknown; nonlinear: products or quotients of two bids.
+    answered unknown; nonlinear: products or quotients of two bids;
+    limited: the cuts made by a limit (budget, depth, undecided query)
+    rather than by a fallback.
     """
 
     explored: int = 0
@@ -125,13 +152,15 @@ class PathStats:
     queries: int = 0
     unknown: int = 0
     nonlinear: int = 0
+    limited: int = 0
     seconds: float = 0.0
 
     def counts(self):
         return {"paths_explored": self.explored, "paths_pruned": self.pruned,
                 "paths_cut": self.cut, "runs": self.runs,
                 "solver_queries": self.queries,
-                "solver_unknown": self.unknown, "nonlinear": self.nonlinear}
+                "solver_unknown": self.unknown, "nonlinear": self.nonlinear,
+                "cut_by_limits": self.limited}
 
 
 class _Cut(BaseException):
@@ -548,7 +577,8 @@ def _divide(number, other, reflected):
     if wn and wd:
         _explorer().fallback("a true division of whole numbers (a float)")
     _nonzero(d)
-    return ForkingNumber(n / d, False)
+    return _quotient("/", number, other, reflected,
+                     lambda: ForkingNumber(n / d, False))
 
 
 def _floor_divide(number, other, reflected):
@@ -557,7 +587,8 @@ def _floor_divide(number, other, reflected):
         return pair
     (n, _), (d, _) = pair
     _nonzero(d)
-    return ForkingNumber(_floor(n / d), True)
+    return _quotient("//", number, other, reflected,
+                     lambda: ForkingNumber(_floor(n / d), True))
 
 
 def _modulo(number, other, reflected):
@@ -566,7 +597,15 @@ def _modulo(number, other, reflected):
         return pair
     (n, wn), (d, wd) = pair
     _nonzero(d)
-    return ForkingNumber(n - d * _floor(n / d), wn and wd)
+    return _quotient("%", number, other, reflected, lambda: ForkingNumber(
+        n - d * _floor(n / d), wn and wd))
+
+
+def _quotient(op, number, other, reflected, build):
+    """The memoized result of a division whose divisor is known not to
+    be 0 on this path."""
+    return _memoized((op, id(number), _key(other), reflected),
+                     (number, other), build)
 
 
 def _compare(number, other, relation):
@@ -747,14 +786,15 @@ class _Explorer:
         self.stats.queries += 1
         if self.solver.check() != z3.sat:
             raise InvalidArgument(
-                f"box [{self.box.low}, {self.box.high}] could not be "
-                f"checked by the solver: give low <= high")
+                f"the solver found no point of the box [{self.box.low}, "
+                f"{self.box.high}] within the timeout: raise timeout")
         return self.solver.model()
 
     def _cut_queue(self):
         for queued in self.queue:
             queued.node.closed[queued.side] = "cut"
             self.stats.cut += 1
+            self.stats.limited += 1
         self.queue.clear()
 
     def _run(self, prefix, model):
@@ -762,13 +802,14 @@ class _Explorer:
         self.node, self.known, self.order = self.root, {}, {}
         self.stats.runs += 1
         self._keep_asserted(prefix)
+        outer = getattr(_STATE, "explorer", None)
         _STATE.explorer = self
         try:
             self._finish(self._call())
         except _Cut:
             pass
         finally:
-            _STATE.explorer = None
+            _STATE.explorer = outer
 
     def _keep_asserted(self, prefix):
         """Pop the solver back to the longest common prefix of the path it
@@ -937,6 +978,7 @@ class _Explorer:
         else:
             node.closed[other] = "cut"
             self.stats.cut += 1
+            self.stats.limited += 1
         return side
 
     def _check(self, condition):
@@ -993,7 +1035,9 @@ class _Explorer:
     def _end_path(self, operation, site=None):
         self.node.cut = True
         self.stats.cut += 1
-        if operation is not None:
+        if operation is None:
+            self.stats.limited += 1
+        else:
             fallback = Fallback(operation, *site)
             if fallback not in self.fallbacks:
                 self.fallbacks.append(fallback)
@@ -1001,8 +1045,8 @@ class _Explorer:
 
     def _site_of_stack(self):
         frames = []
-        frame = sys._getframe(1)
-        while frame is not None and frame.f_code is not _Explorer._run.__code__:
+        frame, boundary = sys._getframe(1), _Explorer._run.__code__
+        while frame is not None and frame.f_code is not boundary:
             frames.append((frame.f_code.co_filename, frame.f_lineno))
             frame = frame.f_back
         return self._pick(frames)
@@ -1028,6 +1072,7 @@ def _first_line(fn):
 
 
 def _source_file(fn):
+    fn = getattr(fn, "func", fn)  # a functools.partial
     code = getattr(fn, "__code__", None) or getattr(
         getattr(fn, "__call__", None), "__code__", None)
     return code.co_filename if code is not None else None
@@ -1071,18 +1116,7 @@ def _outcome_terms(shape, result, joined):
     """The flat tuple of z3 terms of what one run returned; ``joined(join,
     terms)`` builds z3.Or and z3.Sum."""
     if isinstance(result, Outcome):
-        wins = [_truth(w, "wins") for row in _rows(result.wins, [shape.items]
-                                                   * shape.k, "wins")
-                for w in row]
-        charges = [_amount(c, "charge") for c in _rows(
-            [result.charges], [shape.k], "charges")[0]]
-        access = [_truth(a, "access") for group in _rows(
-            result.access, shape.groups, "access")
-            for member in group for a in _rows(
-                [member], [shape.items], "access of a member")[0]]
-        payments = [_amount(p, "payment") for group in _rows(
-            result.payments, shape.groups, "payments") for p in group]
-        return tuple(wins + charges + access + payments)
+        return _outcome_fields(shape, result)
     if not (isinstance(result, (tuple, list)) and len(result) == 2):
         raise InvalidOutcome(
             f"returned {type(result).__name__}: return an Outcome or a "
@@ -1092,12 +1126,26 @@ def _outcome_terms(shape, result, joined):
         raw_access, shape.groups, "access")]
     payments = [[_amount(p, "payment") for p in group] for group in _rows(
         raw_payments, shape.groups, "payments")]
+
     wins = [joined(z3.Or, [member[r] for member in group])
             for group in access for r in range(shape.items)]
     charges = [joined(z3.Sum, group) for group in payments]
-    return tuple(wins + charges + [a for group in access for member in group
-                                   for a in member]
+    return tuple(wins + charges
+                 + [a for group in access for member in group for a in member]
                  + [p for group in payments for p in group])
+
+
+def _outcome_fields(shape, out):
+    wins = _rows(out.wins, [shape.items] * shape.k, "wins")
+    charges = _rows([out.charges], [shape.k], "charges")[0]
+    access = _rows(out.access, shape.groups, "access")
+    members = [_rows([member], [shape.items], "access of a member")[0]
+               for group in access for member in group]
+    payments = _rows(out.payments, shape.groups, "payments")
+    return tuple([_truth(w, "wins") for row in wins for w in row]
+                 + [_amount(c, "charge") for c in charges]
+                 + [_truth(a, "access") for row in members for a in row]
+                 + [_amount(p, "payment") for row in payments for p in row])
 
 
 def _rows(rows, sizes, what):
@@ -1380,6 +1428,8 @@ def solver_mechanism(mechanism, result):
     no longer marked plain, so verifier.smt can query it: symbolic
     profiles get the merged outcome, exact ones run the function. Batch
     profiles are refused: keep sampling the plain mechanism."""
+    if not isinstance(mechanism, Mechanism):
+        mechanism = plain(mechanism)
     return replace(mechanism, rule=result.rule_for_symbolic, plain=False)
 
 

@@ -22,8 +22,8 @@ from contextlib import contextmanager
 from fractions import Fraction
 from numbers import Rational
 
-from . import numbers
 from .model import exact_profile
+from .numbers import recorders as _symbolic_recorders
 
 # A polynomial is a dict {monomial: coefficient}, a monomial a sorted tuple
 # of variables (repeated for powers), the constant monomial (). None stands
@@ -46,8 +46,10 @@ def poly_add(p, q, sign=1):
         return None
     out = dict(p)
     for mono, c in q.items():
-        out[mono] = out.get(mono, 0) + sign * c
-        if not out[mono]:
+        c = out.get(mono, 0) + (c if sign == 1 else -c)
+        if c:
+            out[mono] = c
+        else:
             del out[mono]
     return out
 
@@ -75,7 +77,10 @@ def poly_div(p, q):
 
 def poly_key(p):
     """A hashable form of p; None stays None."""
-    return None if p is None else frozenset(p.items())
+    if p is None:
+        return None
+    return frozenset((mono, c.numerator, c.denominator)
+                     for mono, c in p.items())
 
 
 # ------------------------------------------------------------- exact side
@@ -218,8 +223,8 @@ def recording():
     are not the mechanism's and are not collected.
     """
     found = []
-    numbers.recorders.append(found)
+    _symbolic_recorders.append(found)
     try:
         yield found
     finally:
-        numbers.recorders.pop()
+        _symbolic_recorders.pop()
