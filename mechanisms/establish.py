@@ -27,13 +27,14 @@ def established(name):
 
 
 def summary(record):
-    """One phrase: the verdict, and for a refutation whether it needs a tie
-    and what was proved away from ties."""
+    """One phrase: the verdict, whether a refutation needs a tie, and what
+    was proved away from ties."""
     if record is None:
         return "not yet checked"
-    words = record["verdict"]
-    if record.get("robust") is not None:
-        words += " (robust)" if record["robust"] else " (at a tie)"
+    if record["verdict"] != "refuted" or record.get("robust") is not False:
+        robust = " (robust)" if record.get("robust") else ""
+        return "DSIC " + record["verdict"] + robust
+    words = "DSIC refuted at a tie"
     for result in record.get("results", []):
         words += f"; {result['statement']}: {result['status']}"
     return words

@@ -23,6 +23,9 @@ Mechanism 1: WTP aggregation, Vickrey over groups, maximum equal split.
 
 Claims (Theorem 3.1): DSIC, budget balanced, individually rational; equal
 treatment by construction. Welfare within H_l of optimal (Theorem 3.2).
+The paper breaks ties arbitrarily; with this fixed rule DSIC holds away
+from ties but not at them: a member of a group of two or more that loses
+a tie of WTPs can raise its bid, win, and pay a share below its value.
 Source: Section 3.1."""
 
 MECHANISM_1 = Entry(
@@ -48,7 +51,8 @@ Mechanism 2: Mechanism 1 run independently on every item; payments add.
    sum of its shares.
 
 Claims (Theorem 4.1), for additive members: DSIC, budget balanced,
-individually rational, welfare within H_l of optimal.
+individually rational, welfare within H_l of optimal. As for Mechanism 1,
+DSIC holds away from ties but fails at a tie of WTPs on an item.
 Source: Section 4.1."""),
     summary="Mechanism 1 item by item, additive members",
     source="Bahrani, Garimidi, Roughgarden, Section 4.1, Theorem 4.1",

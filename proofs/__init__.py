@@ -14,6 +14,9 @@ is generated from them.
     reproduce(progress=None)  rebuild every certificate, write them and
                               the README; one row per claim
     check_all()               re-check the stored certificates exactly
+
+:func:`proofs.solving.answer_again` asks z3 the stored queries again, for
+whoever wants more than the exact checker's word that they are there.
 """
 
 import os

@@ -70,17 +70,15 @@ def dsic_unique_top(record, name, shape, group_bids, timeout):
     one group's bid is strictly the highest; values and misreports are
     any numbers >= 0. Also shows such profiles exist."""
     mechanism = record.mechanism(name)
-    condition = None
     for j, i in shape.members():
         d = solving.symbolic_deviation(mechanism, shape, j, i)
-        condition = unique_top(group_bids(d.values))
-        facts_ = (solving.within(d.values, 0) + solving.within(d.misreport, 0)
-                  + [condition, d.gain > 0])
+        query = (solving.within(d.values, 0) + solving.within(d.misreport, 0)
+                 + [unique_top(group_bids(d.values)), d.gain > 0])
         record.solver(
             f"{name} on groups {shape.groups}: member {i + 1} of group "
             f"{j + 1} gains by some misreport at a truthful profile whose "
             f"highest group bid is unique on every item (values >= 0)",
-            solving.solve(facts_, timeout), "unsat", part="dsic-unique-top",
+            solving.solve(query, timeout), "unsat", part="dsic-unique-top",
             **_member_tags(shape, j, i))
     values = symbolic_profile(shape, "v")
     record.solver(
@@ -137,9 +135,9 @@ def deviation_fact(record, name, shape, witness, part, statement=None):
               "member": i + 1, "misreport": facts.bids(witness.misreport)}
     return record.fact(
         "deviation", inputs,
-        statement or f"{name}: member {i + 1} of group {j + 1} gains by "
-        f"bidding {facts.bids(witness.misreport)} at profile "
-        f"{facts.bids(witness.profile)}",
+        statement or f"{name}: at values {profile_text(inputs['profile'])}"
+        f" member {i + 1} of group {j + 1} gains by bidding "
+        f"{bid_text(inputs['misreport'])}",
         require=[("gain", ">", "0")], part=part)
 
 
@@ -193,12 +191,20 @@ def status_of(steps):
     """holds when every step holds, unknown when a solver gave up and
     nothing failed, fails otherwise; holds for no steps is refused."""
     assert steps, "a conclusion drawn from no steps"
-    if all(s["holds"] for s in steps):
+    if all(_holds(s) for s in steps):
         return HOLDS
     if any(s["kind"] == "solver" and s["status"] == "unknown"
            for s in steps):
         return UNKNOWN
     return FAILS
+
+
+def _holds(step):
+    """A solver step holds when its answer is the expected one; a fact
+    when its requirements hold (which the checker re-evaluates)."""
+    if step["kind"] == "solver":
+        return step["status"] == step["expect"]
+    return step["holds"]
 
 
 def shapes_text(shapes):
@@ -222,10 +228,13 @@ def _span(numbers):
 
 def profile_text(profile):
     """A profile of the certificate's strings as "(1, 0); (0)"."""
-    def bid(b):
-        return "(" + ", ".join(b) + ")" if isinstance(b, list) else b
-    return "; ".join("(" + ", ".join(bid(b) for b in group) + ")"
+    return "; ".join("(" + ", ".join(bid_text(b) for b in group) + ")"
                      for group in profile)
+
+
+def bid_text(bid):
+    """A bid of the certificate's strings: "3/2" or "(1, 0)"."""
+    return "(" + ", ".join(bid) + ")" if isinstance(bid, list) else bid
 
 
 def distinct_shapes(steps):

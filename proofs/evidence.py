@@ -21,6 +21,7 @@ import hashlib
 import inspect
 import json
 import os
+import re
 import tempfile
 import time
 
@@ -36,6 +37,7 @@ FORMAT = "dsic-claim-certificate"
 VERSION = 1
 BLOCK = "; query "
 STEPS = "<steps, one per line>"
+LET_NAME = re.compile(r"[$?]x\d+\b|\ba!\d+\b")
 PARTS = {"aggregation": AGGREGATIONS, "upper": UPPERS, "lower": LOWERS}
 
 
@@ -43,6 +45,21 @@ def part_hash(kind, name):
     """SHA-256 of the source of a building block (``upper``, ``vcg``)."""
     function = PARTS[kind][name]
     return hashlib.sha256(inspect.getsource(function).encode()).hexdigest()
+
+
+def canonical(smtlib):
+    """A query's SMT-LIB text with z3's let names ($x8032, ?x10659, a!3),
+    which follow its internal numbering, renamed in order of first use:
+    the same query always reads the same, whatever ran before it."""
+    names = {}
+
+    def rename(match):
+        name = match.group(0)
+        if name not in names:
+            prefix = name[:2] if name[0] in "$?" else "a!"
+            names[name] = f"{prefix}{len(names) + 1}"
+        return names[name]
+    return LET_NAME.sub(rename, smtlib).rstrip() + "\n"
 
 
 def sha256(text):
@@ -102,13 +119,12 @@ class Record:
     def solver(self, statement, answer, expect, **tags):
         """Keep a solver answer as a step; ``expect`` is the answer the
         claim relies on (None when either answer is informative)."""
-        text = answer.smtlib.rstrip() + "\n"
+        text = canonical(answer.smtlib)
         self.blocks.append((statement, text))
         step = self._step(
             "solver", statement, tags, status=answer.status,
             expect=answer.status if expect is None else expect,
             informative=expect is None, reason=answer.reason,
-            milliseconds=round(answer.seconds * 1000),
             smtlib={"block": len(self.blocks),
                     "sha256": sha256(text)})
         step["holds"] = step["status"] == step["expect"]

@@ -17,6 +17,8 @@ from verifier.mechanism import symbolic_profile
 from verifier.model import utility
 from verifier.numbers import Sym, z3_value
 
+from .evidence import load_blocks
+
 SAT, UNSAT, UNKNOWN = "sat", "unsat", "unknown"
 
 
@@ -151,3 +153,20 @@ def term(x):
 def sym(t):
     """A z3 term as a symbolic number for the catalogue's code."""
     return Sym(t)
+
+
+def answer_again(cert, folder, timeout, steps=None):
+    """Answer a certificate's stored SMT-LIB queries with z3 again: one
+    ``(step id, recorded status, status now)`` per solver step (or per
+    step of ``steps``, a list of ids). Outside the exact checker, which
+    runs no solver."""
+    blocks = load_blocks(folder, cert["evidence"]["smtlib"])
+    out = []
+    for step in cert["evidence"]["steps"]:
+        if step["kind"] != "solver" or (steps and step["id"] not in steps):
+            continue
+        solver = z3.Solver()
+        solver.set("timeout", milliseconds(timeout))
+        solver.from_string(blocks[step["smtlib"]["block"] - 1])
+        out.append((step["id"], step["status"], str(solver.check())))
+    return out

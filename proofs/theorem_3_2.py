@@ -138,7 +138,7 @@ def _instances(record, n):
 
 
 def conclude(steps):
-    rows = []
+    rows, odd = [], []
     for shape in common.distinct_shapes(common.part(steps, "bound")):
         mine = {s.get("part") for s in steps if s.get("shape") == shape}
         sup = next(s["sup"] for s in common.part(steps, "bound")
@@ -150,16 +150,27 @@ def conclude(steps):
         equal = facts.number(sup) == harmonic(ell)
         rows.append(f"{common.shapes_text([shape])} {sup} {reached}"
                     f"{', = H_' + str(ell) if equal else ''}")
+        if (reached == "attained") != _tie_can_attain(shape["groups"]):
+            odd.append(common.shapes_text([shape]))
     instances = common.part(steps, "instance")
     largest = max(len(s["inputs"]["profile"][0]) for s in instances) + 1
+    pattern = (f"matching all {len(rows)} shapes" if not odd else
+               f"except {', '.join(odd)}")
     return {
         "result": common.status_of(steps),
         "summary": (
             f"Worst ratio OPT / SW over truthful profiles (values >= 0, "
-            f"OPT = 1): {'; '.join(rows)}. Theorem 3.4's instances: "
-            f"{len(instances)} exact ratios H_(n-1) - (n-1) delta for "
-            f"n = 2..{largest}, delta = 1/10, 1/100, 1/1000, approaching "
-            f"H_(n-1); exactly H_(n-1) when the lone member's group is "
-            f"first and wins the tie."),
+            f"OPT = 1): {'; '.join(rows)}. The worst ratio is attained "
+            f"exactly when l = 1 or a largest group is not the first, so "
+            f"that a group before it wins a tie ({pattern}). Theorem 3.4's "
+            f"instances: {len(instances)} exact ratios H_(n-1) - (n-1) "
+            f"delta for n = 2..{largest}, delta = 1/10, 1/100, 1/1000, "
+            f"approaching H_(n-1); exactly H_(n-1) when the lone member's "
+            f"group is first and wins the tie."),
         "conditions": [],
     }
+
+
+def _tie_can_attain(groups):
+    ell = max(groups)
+    return ell == 1 or any(size == ell for size in groups[1:])

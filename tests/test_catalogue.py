@@ -10,7 +10,7 @@ from functools import lru_cache
 import numpy as np
 import pytest
 import z3
-from hypothesis import assume, given, settings
+from hypothesis import Phase, assume, given, settings
 from hypothesis import strategies as st
 
 import mechanisms
@@ -36,6 +36,11 @@ CANDIDATE_SHAPES = (
     Shape((2, 1), 2, UNIT_DEMAND), Shape((3, 1), 1, UNIT_DEMAND),
     Shape((1, 2), 3, UNIT_DEMAND),
 )
+
+
+# Hypothesis's explain phase re-runs a failing test many times to annotate
+# the report; with symbolic outcomes that costs minutes, so it is left out.
+NO_EXPLAIN = tuple(phase for phase in Phase if phase != Phase.explain)
 
 
 def accepted_shapes(entry, most=3):
@@ -172,7 +177,7 @@ def float_exact_batches(shape, most=3):
 # ------------------------------------------- one rule, three kinds of numbers
 
 @pytest.mark.parametrize("name, shape", CASES)
-@settings(max_examples=5)
+@settings(max_examples=5, phases=NO_EXPLAIN)
 @given(data=st.data())
 def test_exact_batch_and_symbolic_numbers_give_one_outcome(name, shape, data):
     mechanism = CATALOGUE[name].mechanism
@@ -192,7 +197,7 @@ def test_exact_batch_and_symbolic_numbers_give_one_outcome(name, shape, data):
 
 
 @pytest.mark.parametrize("name", CATALOGUE)
-@settings(max_examples=6)
+@settings(max_examples=6, phases=NO_EXPLAIN)
 @given(data=st.data())
 def test_batch_numbers_agree_on_drawn_shapes(name, data):
     mechanism = CATALOGUE[name].mechanism
@@ -310,7 +315,7 @@ CLAIM_CHECKS = {
 @pytest.mark.parametrize("name", [
     name for name, entry in CATALOGUE.items()
     if any(entry.claim(prop) for prop in CLAIM_CHECKS)])
-@settings(max_examples=15)
+@settings(max_examples=15, phases=NO_EXPLAIN)
 @given(data=st.data())
 def test_entries_keep_their_claims_at_drawn_profiles(name, data):
     entry = CATALOGUE[name]
@@ -338,7 +343,7 @@ def gain(entry, shape, values, j, i, bid):
             - utility(shape, values, truthful, j, i))
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, phases=NO_EXPLAIN)
 @given(data=st.data())
 def test_vickrey_shows_no_profitable_drawn_misreport_even_at_ties(data):
     entry = CATALOGUE["vickrey"]
@@ -361,7 +366,7 @@ def wtp_tie(profile):
         i * b == p for i, b in enumerate(winner, start=1))
 
 
-@settings(max_examples=30)
+@settings(max_examples=30, phases=NO_EXPLAIN)
 @given(data=st.data())
 def test_theorem_3_1_no_member_gains_away_from_wtp_ties(data):
     entry = CATALOGUE["mechanism-1"]
@@ -397,7 +402,7 @@ def test_at_a_wtp_tie_the_losing_groups_top_member_gains_by_bidding_up():
 EPSILONS = [Fraction(1, 1000), Fraction(1, 10), Fraction(1, 2), Fraction(2)]
 
 
-@settings(max_examples=60)
+@settings(max_examples=60, phases=NO_EXPLAIN)
 @given(epsilon=st.sampled_from(EPSILONS),
        g1=st.tuples(numbers(0, 20), numbers(0, 20)))
 def test_appendix_a_vcg_charges_g1_ten_minus_epsilon_for_r_and_0_for_s(
@@ -433,7 +438,7 @@ def test_appendix_a_member_2_gains_epsilon_by_bidding_high_on_s(
     assert utility(shape, values, deviated, 0, 1) == epsilon
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, phases=NO_EXPLAIN)
 @given(n=st.integers(2, 12), data=st.data())
 def test_theorem_3_4_big_group_is_willing_to_pay_one_minus_delta(n, data):
     delta = data.draw(st.fractions(0, Fraction(1, n - 1)).filter(
@@ -461,7 +466,7 @@ def test_theorem_3_4_instances_give_mechanism_1_welfare_1(n, lone_first):
     assert optimal_welfare(shape, values) == harmonic(n - 1) - (n - 1) * delta
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, phases=NO_EXPLAIN)
 @given(bids=st.lists(numbers(0, 10), min_size=1, max_size=8))
 def test_lemma_3_3_wtp_is_at_least_total_value_over_h_n(bids):
     total = sum(bids)
@@ -472,7 +477,7 @@ def test_lemma_3_3_wtp_is_at_least_total_value_over_h_n(bids):
     assert max(bids) <= wtp <= total
 
 
-@settings(max_examples=50)
+@settings(max_examples=50, phases=NO_EXPLAIN)
 @given(bids=st.lists(numbers(0, 10), min_size=1, max_size=6),
        share=st.fractions(0, 1))
 def test_maximum_equal_split_is_budget_balanced_when_p_is_at_most_wtp(
@@ -489,7 +494,7 @@ def test_maximum_equal_split_is_budget_balanced_when_p_is_at_most_wtp(
                      if i * b >= p), default=0)
 
 
-@settings(max_examples=40)
+@settings(max_examples=40, phases=NO_EXPLAIN)
 @given(bids=st.lists(numbers(1, 10), min_size=1, max_size=6), extra=numbers(
     Fraction(1, 1000), 10))
 def test_maximum_equal_split_serves_nobody_when_p_exceeds_wtp(bids, extra):
@@ -501,7 +506,7 @@ def test_maximum_equal_split_serves_nobody_when_p_exceeds_wtp(bids, extra):
 
 
 @pytest.mark.parametrize("name", ["mechanism-1", "mechanism-2"])
-@settings(max_examples=20)
+@settings(max_examples=20, phases=NO_EXPLAIN)
 @given(data=st.data())
 def test_theorems_3_2_and_4_1_welfare_is_within_h_ell_of_opt(name, data):
     entry = CATALOGUE[name]

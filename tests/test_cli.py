@@ -316,7 +316,7 @@ def test_list_shows_one_line_per_entry(folder):
     lines = out.splitlines()
     assert code == 0
     assert [line.split()[0] for line in lines] == list(mechanisms.CATALOGUE)
-    assert all("claims: " in line and "; dsic: " in line for line in lines)
+    assert all("claims: " in line and "; dsic found: " in line for line in lines)
 
 
 def test_list_says_not_yet_checked_without_a_record(monkeypatch, capsys):
@@ -325,7 +325,7 @@ def test_list_says_not_yet_checked_without_a_record(monkeypatch, capsys):
     assert cli.main(["list"]) == 0
 
     lines = capsys.readouterr().out.splitlines()
-    assert all(line.endswith("dsic: not yet checked") for line in lines)
+    assert all(line.endswith("dsic found: not yet checked") for line in lines)
 
 
 def test_list_shows_what_dsic_established(monkeypatch, capsys):
@@ -337,7 +337,7 @@ def test_list_shows_what_dsic_established(monkeypatch, capsys):
 
     lines = capsys.readouterr().out.splitlines()
     line = next(line for line in lines if line.startswith("appendix-a "))
-    assert line.endswith("claims: not DSIC; dsic: refuted (robust)")
+    assert line.endswith("claims: not DSIC; dsic found: DSIC refuted (robust)")
 
 
 def test_show_prints_the_definition(folder):

@@ -18,7 +18,7 @@ import verifier.search  # noqa: F401
 from verifier import checker
 from verifier.assertions import DsicViolation, describe_failure
 from verifier.errors import InvalidArgument
-from verifier.verdict import NONE_FOUND, REFUTED
+from verifier.verdict import NONE_FOUND, REFUTED, VERIFIED
 
 ROOT = Path(__file__).resolve().parents[1]
 QUICK = "budget=2000, timeout=20"
@@ -204,9 +204,16 @@ def test_assert_dsic_returns_a_proof_for_vickrey():
     assert verdict.verified
 
 
-def test_a_plain_callable_passes_on_sampling_alone():
+def test_a_plain_callable_is_proved_by_reading_its_code():
     verdict = verifier.assert_dsic(second_price, groups=(1, 1),
                                    budget=2000)
+
+    assert verdict.status == VERIFIED
+
+
+def test_a_plain_callable_passes_on_sampling_alone_when_asked():
+    verdict = verifier.assert_dsic(second_price, groups=(1, 1),
+                                   budget=2000, engine="sample")
 
     assert verdict.status == NONE_FOUND
 

@@ -1,10 +1,13 @@
 """The `dsic` command.
 
     dsic check TARGET        decide whether TARGET is DSIC
+    dsic check TARGET --property NAME
+                             ... or has another property (budget balance...)
     dsic list                the catalogue: claims and what dsic established
     dsic show NAME           one mechanism's definition
     dsic verify-cert FILE    re-check a certificate, exactly
     dsic report CERT -o FILE a Markdown or HTML report from a certificate
+    dsic reproduce [--check] the paper's claims as checked certificates
 
 A bad input ends in one line on stderr naming the value and the fix, and
 exit code 2; --debug adds the traceback.
@@ -22,15 +25,16 @@ import mechanisms
 from mechanisms.establish import established, summary
 
 from . import __version__, certificate, checker, report
-from .errors import DsicError, InvalidArgument
+from .errors import DsicError, InvalidArgument, InvalidOutcome
 from .guard import CallTimedOut, preflight, time_limited
 from .loading import load_target
 from .model import SINGLE, VALUATIONS, Shape
 from .numbers import BranchOnBid
 from .progress import Bar
+from .property_search import UNCHECKED
 from .search import (
     DEFAULT_MARGIN, DEFAULT_PATHS, DEFAULT_SAMPLES, DEFAULT_TIMEOUT, ENGINES,
-    check,
+    PROPERTIES, check, check_property,
 )
 from .verdict import Box
 
@@ -38,13 +42,15 @@ EXIT_CODES_HELP = """\
 exit codes:
   0  no counterexample: proved by the solver, or only sampled (the output
      says which); for verify-cert and report, the certificate holds
-  1  refuted: a profitable misreport, re-checked exactly; for verify-cert
+  1  refuted: a profitable misreport (with --property, a profile where the
+     property fails), re-checked exactly; for verify-cert
      and report, the certificate was rejected
   2  usage or loading error (one line on stderr)
   3  unknown: the solver gave up; the output names the setting to raise
 """
 
 DEFAULT_BOX = (Fraction(0), Fraction(10))
+PROPERTY_OPTIONS = ("dsic",) + tuple(p.replace("_", "-") for p in PROPERTIES)
 DEFAULT_CALL_TIMEOUT = 5.0
 
 
@@ -94,6 +100,12 @@ def parser():
                      help="report file: .md (plot beside it as .svg) or "
                           ".html (self-contained)")
     rep.set_defaults(run=run_report)
+    again = _sub(commands, "reproduce", "rebuild the certificates of the "
+                 "paper's claims (proofs/), or re-check the stored ones")
+    again.add_argument("--check", action="store_true",
+                       help="only re-check the stored certificates, with "
+                            "exact arithmetic and no solver")
+    again.set_defaults(run=run_reproduce)
     return top
 
 
@@ -107,11 +119,17 @@ def _sub(commands, name, text):
 
 
 def _check_parser(commands):
-    check = _sub(commands, "check", "decide whether a mechanism is DSIC")
+    check = _sub(commands, "check", "decide whether a mechanism is DSIC, "
+                 "or has another property (--property)")
     check.add_argument(
         "target", metavar="TARGET",
         help="catalogue name (see `dsic list`), path/to/file.py:function "
              "or package.module:function")
+    check.add_argument(
+        "--property", metavar="NAME", default="dsic",
+        help=f"the property to decide, one of {', '.join(PROPERTY_OPTIONS)}"
+             f" (default dsic; underscores work too); a refutation of any "
+             f"but dsic is a profile where it fails")
     shape = check.add_argument_group(
         "shape (default: a catalogue entry's own; otherwise two groups of "
         "one member, one item)")
@@ -130,7 +148,8 @@ def _check_parser(commands):
     search.add_argument("--seed", default="0",
                         help="sampling seed (default 0)")
     search.add_argument("--samples", metavar="N", default=str(
-        DEFAULT_SAMPLES), help=f"sampling budget in misreports (default "
+        DEFAULT_SAMPLES), help=f"sampling budget in misreports, in profiles "
+                               f"for --property other than dsic (default "
                                f"{DEFAULT_SAMPLES})")
     search.add_argument("--timeout", metavar="S", default=str(
         DEFAULT_TIMEOUT), help=f"seconds per solver query (default "
@@ -203,18 +222,35 @@ def run_check(args):
     shape = shape_for(args, entry)
     mechanism.accepts(shape)
     mechanism = time_limited(mechanism, settings.pop("call_timeout"))
-    box = settings.pop("box")
-    preflight(mechanism, shape, box)
+    box, prop = settings.pop("box"), settings.pop("prop")
+    _preflight(mechanism, shape, box, prop)
 
     bar = Bar("sampling")
     try:
-        verdict = check(mechanism, shape, box, target=args.target,
-                        progress=bar, **settings)
+        if prop == "dsic":
+            verdict = check(mechanism, shape, box, target=args.target,
+                            progress=bar, **settings)
+        else:
+            del settings["margin"]      # ties matter to DSIC witnesses only
+            verdict = check_property(mechanism, shape, box, prop,
+                                     target=args.target, progress=bar,
+                                     **settings)
     finally:
         bar.close()
     _print_verdict(args, verdict)
     _write_outputs(args, verdict, mechanism)
     return report.EXIT_CODES[verdict.status]
+
+
+def _preflight(mechanism, shape, box, prop):
+    """:func:`~verifier.guard.preflight`, except that an outcome refused
+    for the very failure ``prop`` is about (an item won twice, a negative
+    payment) is left for the check to find and certify."""
+    try:
+        preflight(mechanism, shape, box)
+    except InvalidOutcome:
+        if prop not in UNCHECKED:
+            raise
 
 
 def _print_verdict(args, verdict):
@@ -250,6 +286,7 @@ def check_settings(args):
             f"make --max-value larger than --min-value")
     return {
         "box": Box(low, high),
+        "prop": property_option(args.property),
         "engine": args.engine,
         "seed": whole_option("--seed", args.seed, least=0),
         "samples": whole_option("--samples", args.samples, least=1),
@@ -258,6 +295,17 @@ def check_settings(args):
         "paths": whole_option("--paths", args.paths, least=1),
         "call_timeout": seconds_option("--call-timeout", args.call_timeout),
     }
+
+
+def property_option(text):
+    """The property named on the command line, as verifier names it:
+    ``budget-balance`` (or ``budget_balance``) -> ``budget_balance``."""
+    name = text.strip().lower().replace("-", "_")
+    if name != "dsic" and name not in PROPERTIES:
+        raise InvalidArgument(
+            f"--property {text!r} is not a property dsic checks: use one "
+            f"of {', '.join(PROPERTY_OPTIONS)}")
+    return name
 
 
 def exact_option(option, text, allow_zero=False):
@@ -352,7 +400,7 @@ def _check_writable(path):
 def run_list(args):
     """One line per catalogue entry."""
     rows = [(e.name, e.summary, f"claims: {e.describe_claims()}",
-             f"dsic: {summary(established(e.name))}")
+             f"dsic found: {summary(established(e.name))}")
             for e in mechanisms.ENTRIES]
     widths = [max(len(row[c]) for row in rows) for c in range(2)]
     for row in rows:
@@ -457,3 +505,34 @@ def run_report(args):
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+# ------------------------------------------------------------- reproduce
+
+def run_reproduce(args):
+    """dsic reproduce: one line per claim of the paper, then what was
+    checked and within which bounds; exit 1 if a certificate fails."""
+    import proofs
+
+    if args.check:
+        rows = proofs.check_all()
+    else:
+        bar = Bar("claims")
+        try:
+            rows = proofs.reproduce(progress=bar)
+        finally:
+            bar.close()
+    for row in rows:
+        print(f"{row['claim']:<12} {row['reference']}")
+        print(f"  result   {row['result']}")
+        print(f"  checked  {row['checked']}")
+        print(f"  bounds   {row['bounds']}")
+        print(f"  time     {row['seconds']:.2f} s")
+        for problem in row.get("problems", []):
+            print(f"  problem  {problem}")
+    failed = [row["claim"] for row in rows if row.get("problems")]
+    verb = "re-checked" if args.check else "rebuilt"
+    print(f"\n{len(rows) - len(failed)} of {len(rows)} certificates "
+          f"{verb} and accepted" + (f"; rejected: {', '.join(failed)}"
+                                    if failed else ""))
+    return 1 if failed else 0

@@ -11,6 +11,8 @@ PROPERTY_NAMES = {
     "budget_balance": "budget balance",
     "individual_rationality": "individual rationality",
     "equal_treatment": "equal treatment",
+    "no_positive_transfers": "no positive transfers",
+    "feasibility": "feasibility",
 }
 
 

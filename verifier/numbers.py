@@ -166,6 +166,16 @@ def _compare(op):
     return compare
 
 
+def _term_text(t, most=200):
+    """A z3 term as SMT-LIB text, cut at ``most`` characters.
+
+    z3's own pretty printer takes seconds on the terms of a larger
+    mechanism, and reprs are made freely (by pytest, by Hypothesis).
+    """
+    text = " ".join(t.sexpr().split())
+    return text if len(text) <= most else text[:most - 3] + "..."
+
+
 class Sym:
     """A z3 real term standing for a bid or a quantity computed from bids."""
 
@@ -203,7 +213,7 @@ class Sym:
     __hash__ = _refuse_hash
 
     def __repr__(self):
-        return f"Sym({self.t})"
+        return f"Sym({_term_text(self.t)})"
 
 
 class SymBool:
@@ -227,7 +237,7 @@ class SymBool:
     __hash__ = _refuse_hash
 
     def __repr__(self):
-        return f"SymBool({self.t})"
+        return f"SymBool({_term_text(self.t)})"
 
 
 # ------------------------------------------------------------- dispatch

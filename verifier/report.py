@@ -3,10 +3,12 @@
 Every format renders one document, built once by :func:`document`: the
 verdict first; then the witness in exact numbers (who deviates, its value
 and misreport, both outcomes side by side, utilities, gain, robust or
-tie-dependent, the tie rule); then the domain and what else was proved;
-then the line saying why the check stopped, and the phases' counts and
-times. The HTML page is self-contained: inline CSS, an inline SVG plot of
-the deviator's utility (:mod:`verifier.plot`), every string escaped.
+tie-dependent, the tie rule), or for another property than DSIC the
+violation (the profile, its outcome, the failing fact in words); then the
+domain and what else was proved; then the line saying why the check
+stopped, and the phases' counts and times. The HTML page is
+self-contained: inline CSS, an inline SVG plot of the deviator's utility
+(:mod:`verifier.plot`), every string escaped.
 """
 
 import os
@@ -62,6 +64,14 @@ def title(verdict):
     """The verdict in a few words."""
     name, prop = verdict.mechanism, PROPERTY_NAMES.get(
         verdict.prop, verdict.prop)
+    if verdict.prop != "dsic":
+        return {
+            REFUTED: f"{name} violates {prop}",
+            VERIFIED: f"{name} satisfies {prop} on this domain",
+            NONE_FOUND: f"{name} showed no violation of {prop} when "
+                        f"sampled",
+            UNKNOWN: f"whether {name} satisfies {prop} is undecided",
+        }[verdict.status]
     return {
         REFUTED: f"{name} is not {prop}",
         VERIFIED: f"{name} is {prop} on this domain",
@@ -75,6 +85,8 @@ def headline(verdict):
     status = verdict.status.upper()
     lines = [f"{status}: {title(verdict)}"]
     w = verdict.witness
+    if verdict.prop != "dsic":
+        return lines + [_property_headline(verdict)]
     if verdict.status == REFUTED and w is not None:
         lines.append(f"{member(w.group, w.member)} gains {w.gain} by "
                      f"bidding {number(w.misreport)} instead of its value "
@@ -89,6 +101,20 @@ def headline(verdict):
     return lines
 
 
+def _property_headline(verdict):
+    v, prop = verdict.witness, PROPERTY_NAMES.get(verdict.prop,
+                                                  verdict.prop)
+    if verdict.status == REFUTED and v is not None:
+        return (f"{fact_words(verdict.prop, v.fact)}, at profile "
+                f"{profile_words(v.profile)}")
+    if verdict.status == VERIFIED:
+        return (f"the solver proved {prop} at every profile in the box "
+                f"(its query unsat)")
+    if verdict.status == NONE_FOUND:
+        return f"sampling only, not a proof: {_tried(verdict)}"
+    return "the solver gave up before an answer; see the stop line"
+
+
 def _tried(verdict):
     counts = {}
     for phase in verdict.phases:
@@ -96,6 +122,10 @@ def _tried(verdict):
             counts = phase.counts
     if not counts:
         return "nothing was tried"
+    if verdict.prop != "dsic":
+        return (f"{counts.get('profiles', 0)} profiles tried, "
+                f"{counts.get('rechecked_exactly', 0)} of them re-checked "
+                f"exactly")
     return (f"{counts.get('profiles', 0)} profiles and "
             f"{counts.get('misreports', 0)} misreports tried")
 
@@ -108,7 +138,9 @@ def document(verdict, plot=None, checked=None):
     if checked:
         blocks.append(Para(checked))
     w = verdict.witness
-    if w is not None:
+    if w is not None and verdict.prop != "dsic":
+        blocks += violation_blocks(verdict)
+    elif w is not None:
         blocks += [Heading("Witness (exact numbers)"),
                    Table(None, [("deviator", member(w.group, w.member)),
                                 ("true value", number(w.value)),
@@ -126,6 +158,74 @@ def document(verdict, plot=None, checked=None):
     if verdict.phases:
         blocks += [Heading("Phases"), phase_table(verdict.phases)]
     return blocks
+
+
+def violation_blocks(verdict):
+    """The profile where the property fails, its outcome and the failing
+    fact, in exact numbers."""
+    v, shape = verdict.witness, verdict.shape
+    rows = []
+    for j, size in enumerate(shape.groups):
+        rows.append((f"group {j + 1}", _group_cell(v.outcome, j)))
+        rows += [(f"  member {i + 1}, value {number(v.profile[j][i])}",
+                  _member_cell(v.outcome, j, i)) for i in range(size)]
+    return [Heading("Violation (exact numbers)"),
+            Table(None, [("property", PROPERTY_NAMES.get(verdict.prop,
+                                                         verdict.prop)),
+                          ("fails", fact_words(verdict.prop, v.fact)),
+                          ("profile", profile_words(v.profile))]),
+            Table(("", "outcome"), rows),
+            Table(None, [("tie rule", verdict.tie_rule)])]
+
+
+def fact_words(prop, fact):
+    """A failing fact (from :mod:`verifier.properties`) in a sentence."""
+    who = (f"member {fact['member']} of group {fact['group']}"
+           if "member" in fact else None)
+    if prop == "individual_rationality":
+        return f"{who} ends with utility {fact['utility']}, below 0"
+    if prop == "budget_balance":
+        return (f"group {fact['group']} is charged {fact['charge']}, its "
+                f"members pay {fact['payments_sum']} in all")
+    if prop == "no_positive_transfers":
+        if who:
+            return (f"{who} pays {fact['payment']}: it is paid "
+                    f"{-Fraction(fact['payment'])}")
+        return (f"group {fact['group']} is charged {fact['charge']}: it "
+                f"is paid {-Fraction(fact['charge'])}")
+    if prop == "feasibility":
+        if who:
+            return (f"{who} gets item {fact['item']}, which its group did "
+                    f"not win")
+        return (f"item {fact['item']} goes to groups "
+                f"{' and '.join(map(str, fact['groups']))}")
+    return _unequal_words(fact)
+
+
+def _unequal_words(fact):
+    first, second = fact["members"]
+    differ = []
+    if fact["access"][0] != fact["access"][1]:
+        got = [_item_list(a) for a in fact["access"]]
+        differ.append(f"get {got[0]} and {got[1]}")
+    if Fraction(fact["payments"][0]) != Fraction(fact["payments"][1]):
+        differ.append(f"pay {fact['payments'][0]} and "
+                      f"{fact['payments'][1]}")
+    return (f"members {first} and {second} of group {fact['group']} bid "
+            f"the same but {' and '.join(differ)}")
+
+
+def _item_list(numbers):
+    if not numbers:
+        return "nothing"
+    return ("item " if len(numbers) == 1 else "items ") + ", ".join(
+        map(str, numbers))
+
+
+def profile_words(profile):
+    """A profile as a person writes it: groups split by ";"."""
+    return "[" + "; ".join(", ".join(number(b) for b in group)
+                           for group in profile) + "]"
 
 
 def robustness(w):
@@ -173,10 +273,10 @@ def _member_cell(out, j, i):
 
 
 def domain_rows(verdict):
+    bids = "values and misreports" if verdict.prop == "dsic" else "values"
     rows = [("property", PROPERTY_NAMES.get(verdict.prop, verdict.prop)),
             ("shape", verdict.shape.describe()),
-            ("domain", f"values and misreports in [{verdict.box.low}, "
-                       f"{verdict.box.high}]"),
+            ("domain", f"{bids} in [{verdict.box.low}, {verdict.box.high}]"),
             ("tie rule", verdict.tie_rule)]
     if verdict.witness is not None:
         rows.pop()      # said with the witness
@@ -381,7 +481,7 @@ def utility_figure(mechanism, verdict):
     from .guard import CallTimedOut
 
     w = verdict.witness
-    if w is None:
+    if w is None or verdict.prop != "dsic":
         return None
     if mechanism is None:
         return Para("No plot: the mechanism could not be loaded.")
@@ -414,6 +514,7 @@ def _caption(curve, who):
 def to_json(verdict):
     """The verdict as a JSON-ready dict: exact numbers as strings."""
     w = verdict.witness
+    dsic = verdict.prop == "dsic"
     data = {
         "verdict": verdict.status,
         "exit_code": EXIT_CODES[verdict.status],
@@ -422,7 +523,7 @@ def to_json(verdict):
         "shape": verdict.shape.to_json(),
         "domain": verdict.box.to_json(),
         "tie_rule": verdict.tie_rule,
-        "witness": None if w is None else _witness_json(w),
+        "witness": None if w is None or not dsic else _witness_json(w),
         "results": [{"statement": r.statement, "status": r.status,
                      "detail": r.detail} for r in verdict.results],
         "phases": [{"name": p.name, "seconds": round(p.seconds, 3),
@@ -431,7 +532,20 @@ def to_json(verdict):
         "notes": [str(n) for n in verdict.notes],
         "certificate": verdict.certificate,
     }
+    if not dsic:
+        data["violation"] = None if w is None else _violation_json(
+            verdict.prop, w)
     return data
+
+
+def _violation_json(prop, v):
+    """A violation of another property, in place of a witness: the
+    profile, its outcome, the failing fact and the fact in words."""
+    def bid(x):
+        return [str(y) for y in x] if isinstance(x, tuple) else str(x)
+    return {"profile": [[bid(b) for b in group] for group in v.profile],
+            "outcome": v.outcome.to_json(), "fact": v.fact,
+            "in_words": fact_words(prop, v.fact)}
 
 
 def _witness_json(w):
@@ -520,6 +634,9 @@ def verdict_from_certificate(cert):
     witness, phases = None, []
     if evidence.get("kind") == "witness":
         witness = _witness_from(shape, evidence, exact_profile, Witness)
+    if evidence.get("kind") == "violation":
+        witness = _violation_from(cert["claim"]["property"], shape,
+                                  evidence)
     if evidence.get("kind") == "sampling":
         phases.append(Phase("sampling", 0.0, dict(evidence["counts"])))
     return Verdict(
@@ -546,6 +663,18 @@ def _witness_from(shape, e, exact_profile, Witness):
         utility_deviated=Fraction(e["utilities"]["deviated"]),
         robust=e.get("robust"),
         margin=None if e.get("margin") is None else Fraction(e["margin"]))
+
+
+def _violation_from(prop, shape, e):
+    from .model import exact_profile
+    from .properties import Violation
+
+    fact = e["fact"]
+    return Violation(
+        prop, exact_profile(shape, e["profile"]),
+        outcome_from_json(shape, e["outcome"]), fact,
+        fact["group"] - 1 if "group" in fact else None,
+        fact["member"] - 1 if "member" in fact else None)
 
 
 def _with_bid(profile, j, i, bid):

@@ -14,12 +14,14 @@ from fractions import Fraction
 
 from . import sampling, smt, ties
 from .errors import InvalidArgument
+from .properties import FAILURES
 from .shrink import shrink as shrink_witness
 from .verdict import (
     NONE_FOUND, REFUTED, UNKNOWN, VERIFIED, Box, Phase, Result, Verdict,
 )
 
 ENGINES = ("sample", "smt", "both")
+PROPERTIES = tuple(FAILURES)    # besides DSIC, see check_property
 DEFAULT_SAMPLES = 200_000
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MARGIN = Fraction(1, 100)
@@ -87,6 +89,8 @@ def validate(mechanism, shape, box, engine, samples, timeout, margin):
 
 class _Run:
     """The state of one check as it moves through its phases."""
+
+    prop = "dsic"
 
     def __init__(self, mechanism, shape, box, margin, timeout, paths):
         self.mechanism, self.shape, self.box = mechanism, shape, box
@@ -222,9 +226,9 @@ class _Run:
         verdict = Verdict(
             status=status, mechanism=self.mechanism.name, shape=self.shape,
             box=self.box, tie_rule=self.mechanism.tie_rule,
-            witness=self.witness, phases=self.phases, results=self.results,
-            stop_reason=stop, notes=self.notes, proof=self.proof,
-            unknown=self.unknown)
+            prop=self.prop, witness=self.witness, phases=self.phases,
+            results=self.results, stop_reason=stop, notes=self.notes,
+            proof=self.proof, unknown=self.unknown)
         from . import certificate
         verdict.certificate = certificate.from_verdict(
             verdict, target, mechanism=self.mechanism)
@@ -311,3 +315,9 @@ def _smt_phase(name, answers, started):
         counts[answer.status] = counts.get(answer.status, 0) + 1
     return Phase(name, time.perf_counter() - started, counts)
 
+
+def check_property(mechanism, shape, box, prop, **options):
+    """Decide a property besides DSIC (one of PROPERTIES) through the same
+    engines; see :func:`verifier.property_search.check_property`."""
+    from .property_search import check_property as decide
+    return decide(mechanism, shape, box, prop, **options)

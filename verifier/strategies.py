@@ -132,17 +132,21 @@ def profiles(shape, box_low=0, box_high=10, *, float_exact=False):
     slot_or_number = st.one_of(st.integers(0, 2), number)
     layout = st.tuples(*[st.tuples(*[_bid(shape, slot_or_number)] * size)
                          for size in shape.groups])
-    return st.builds(_fill, pool, layout)
+    return _filled(pool, layout)
 
 
-def _fill(pool, layout):
-    """The layout with each pool slot (an int) replaced by its value."""
+@st.composite
+def _filled(draw, pool, layout):
+    """A drawn layout with each pool slot (an int) replaced by its value
+    (a composite, so a failing example shows the profile itself)."""
+    values, slots = draw(pool), draw(layout)
+
     def value(x):
-        return pool[x] if isinstance(x, int) else x
+        return values[x] if isinstance(x, int) else x
 
     return tuple(tuple(tuple(map(value, bid)) if isinstance(bid, tuple)
                        else value(bid) for bid in group)
-                 for group in layout)
+                 for group in slots)
 
 
 @st.composite
