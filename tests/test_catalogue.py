@@ -61,10 +61,6 @@ CASES = [pytest.param(name, shape, id=f"{name}-{shape.describe()}")
          for shape in accepted_shapes(entry)]
 
 
-def entries_claiming(prop):
-    return [name for name, entry in CATALOGUE.items() if entry.claim(prop)]
-
-
 # ------------------------------------------------------------- helpers
 
 def parts(outcome):
