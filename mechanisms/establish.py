@@ -36,7 +36,8 @@ def summary(record):
         return "DSIC " + record["verdict"] + robust
     words = "DSIC refuted at a tie"
     for result in record.get("results", []):
-        words += f"; {result['statement']}: {result['status']}"
+        away = result["statement"].replace("DSIC ", "", 1)
+        words += f"; {away}: {result['status']}"
     return words
 
 

@@ -27,8 +27,8 @@ def refuted(name="first-price", profile=((3,), (1,), (2,)), j=0, i=0,
         tie_rule=entry.mechanism.tie_rule, witness=witness,
         phases=[Phase("sampling", 0.25, {"profiles": 12,
                                          "misreports": 345})],
-        results=[Result("no profitable misreport away from ties "
-                        "(margin 1/100)", VERIFIED, "every query unsat")],
+        results=[Result("DSIC away from ties (margin 1/100)", VERIFIED,
+                        "every query unsat")],
         stop_reason="stopped: sampling found a profitable misreport for "
                     "member 1 of group 1, re-checked exactly (gain 1)")
     return replace(verdict, **changes)

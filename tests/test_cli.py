@@ -11,12 +11,14 @@ from fractions import Fraction
 import pytest
 
 import mechanisms
-from verifier import cli, guard
+from verifier import cli, guard, sampling
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 RULES = textwrap.dedent('''
     """Mechanisms a user might write, with plain ifs."""
+
+    import sys
 
 
     def _winner(bids):
@@ -62,6 +64,28 @@ RULES = textwrap.dedent('''
                 pass
             except Exception:
                 pass
+
+
+    def exits(profile):
+        sys.exit(0)
+
+
+    def chatty(profile):
+        print("chatty looks at", profile)
+        return vickrey(profile)
+
+
+    def pays_nan(profile):
+        return [[True], [False]], [[float("nan")], [0]]
+
+
+    def access_yes(profile):
+        return [["yes"], [False]], [[0], [0]]
+
+
+    def floats_a_bid(profile):
+        bid = float(profile[0][0])
+        return [[bid > 5], [False]], [[0], [0]]
 ''')
 
 
@@ -88,6 +112,10 @@ def dsic(*argv, cwd):
 def folder(tmp_path_factory):
     path = tmp_path_factory.mktemp("cli")
     (path / "rules.py").write_text(RULES)
+    (path / "exits_on_import.py").write_text(
+        "import sys\nsys.exit(3)\n\ndef rule(profile):\n    pass\n")
+    (path / "notes.json").write_text("{}")
+    (path / "no file").mkdir()
     return path
 
 
@@ -106,6 +134,12 @@ BAD_MECHANISMS = {
                          "[0; 0]"),
     "infeasible outcome": (["check", "rules.py:pays_negative"],
                            "payment of member 1 of group 1 is -1"),
+    "mechanism calls sys.exit": (
+        ["check", "rules.py:exits"],
+        "exits called sys.exit(0) at profile [0; 0]"),
+    "file calls sys.exit on import": (
+        ["check", "exits_on_import.py:rule"],
+        "importing exits_on_import.py called sys.exit(3) at line 2"),
     "mechanism never returns": (
         ["check", "rules.py:never_returns", "--call-timeout", "0.3"],
         "never_returns did not return within 0.3 s at profile [0; 0]"),
@@ -147,6 +181,24 @@ BAD_OPTIONS = {
 }
 
 
+BAD_FILES = {
+    "payment is nan": (["check", "rules.py:pays_nan"],
+                       "payment of member 1 of group 1 is nan: it must be "
+                       "an exact number"),
+    "access is a string": (["check", "rules.py:access_yes"],
+                           "access of member 1 of group 1 is 'yes': access "
+                           "must be a bool or a set of item indices"),
+    "certificate is a folder": (["verify-cert", "no file"],
+                                "'no file' is a folder, not a certificate"),
+    "target file is not Python": (["check", "notes.json:rule"],
+                                  "'notes.json' is not a Python file"),
+    "target file is a folder": (["check", "no file:rule"],
+                                "'no file' is a folder, not a Python file"),
+    "absolute path missing": (["check", "/no/such/folder/rules.py:rule"],
+                              "no file '/no/such/folder/rules.py': give"),
+}
+
+
 @pytest.fixture(scope="module")
 def bad_runs(folder):
     """Every bad mechanism at once, each in its own process."""
@@ -167,6 +219,31 @@ def _one_line_error(code, out, err, expected):
 @pytest.mark.parametrize("case", list(BAD_MECHANISMS))
 def test_bad_mechanism_is_one_line_and_exit_2(case, bad_runs):
     _one_line_error(*bad_runs[case], BAD_MECHANISMS[case][1])
+
+
+@pytest.mark.parametrize("case", list(BAD_FILES))
+def test_bad_file_or_outcome_is_one_line_and_exit_2(case, folder, capsys,
+                                                    monkeypatch):
+    """In-process, in the folder holding the files."""
+    argv, expected = BAD_FILES[case]
+    monkeypatch.chdir(folder)
+
+    code = cli.main(argv)
+
+    out, err = capsys.readouterr()
+    _one_line_error(code, out, err, expected)
+
+
+def test_sys_exit_inside_a_command_is_an_error_not_the_exit_code(
+        monkeypatch, capsys):
+    def exits(args):
+        sys.exit(0)
+    monkeypatch.setattr(cli, "run_list", exits)
+
+    code = cli.main(["list"])
+
+    out, err = capsys.readouterr()
+    _one_line_error(code, out, err, "sys.exit(0) at test_cli.py:")
 
 
 @pytest.mark.parametrize("case", list(BAD_OPTIONS))
@@ -291,6 +368,47 @@ def test_a_file_mechanism_is_refuted_proved_or_only_sampled(folder):
                           "profitable misreport when sampled")
     assert "sampling only, not a proof" in out
     assert "verified" not in out.lower()
+
+
+def test_json_stays_json_when_the_mechanism_prints(folder, capsys,
+                                                  monkeypatch):
+    monkeypatch.chdir(folder)
+
+    code = cli.main(["check", "rules.py:chatty", "--json", "--engine",
+                     "sample", "--samples", "20"])
+
+    out, err = capsys.readouterr()
+    assert code == 0
+    assert json.loads(out)["verdict"] == "no counterexample found"
+    assert "chatty looks at" in err
+
+
+def test_a_plain_mechanism_asked_for_more_samples_says_it_was_capped(
+        folder, capsys, monkeypatch):
+    monkeypatch.chdir(folder)
+    monkeypatch.setattr(sampling, "PLAIN_BUDGET", 30)
+
+    code = cli.main(["check", "rules.py:vickrey", "--json", "--engine",
+                     "sample", "--samples", "100"])
+
+    data = json.loads(capsys.readouterr().out)
+    (phase,) = [p for p in data["phases"] if p["name"] == "sampling"]
+    assert code == 0
+    assert phase["counts"]["budget_capped_at"] == 30
+    assert phase["counts"]["misreports"] == 30
+
+
+def test_a_float_of_a_bid_is_named_at_the_line_of_the_users_file(
+        folder, capsys, monkeypatch):
+    line = next(n for n, text in enumerate(RULES.splitlines(), 1)
+                if "float(profile" in text)
+    monkeypatch.chdir(folder)
+
+    cli.main(["check", "rules.py:floats_a_bid", "--engine", "smt"])
+
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"float() at rules.py:{line}" in out
+    assert "guard.py" not in out
 
 
 def test_a_proof_exits_0_and_a_solver_that_gives_up_exits_3(folder):

@@ -30,13 +30,13 @@ def test_no_certificate_is_kept_for_an_entry_that_is_gone():
 
 def test_a_refutation_at_a_tie_says_what_holds_away_from_ties():
     record = {"verdict": "refuted", "robust": False, "results": [
-        {"statement": "no profitable misreport away from ties (margin 1/100)",
+        {"statement": "DSIC away from ties (margin 1/100)",
          "status": "verified"}]}
 
     words = summary(record)
 
-    assert words == ("DSIC refuted at a tie; no profitable misreport away "
-                     "from ties (margin 1/100): verified")
+    assert words == ("DSIC refuted at a tie; away from ties "
+                     "(margin 1/100): verified")
 
 
 def test_an_entry_never_checked_says_so():

@@ -157,6 +157,22 @@ def test_a_function_in_a_module_is_found_by_its_dotted_name(tmp_path,
         (0,), (2,))
 
 
+def test_a_module_in_the_working_directory_is_found_as_by_python_m(
+        tmp_path, monkeypatch):
+    write(tmp_path, "rules_beside_me.py", FIRST_PRICE)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delitem(sys.modules, "rules_beside_me", raising=False)
+    before = list(sys.path)
+
+    try:
+        mechanism, _ = load_target("rules_beside_me:first_price")
+    finally:
+        sys.modules.pop("rules_beside_me", None)
+
+    assert mechanism.plain and mechanism.name == "first_price"
+    assert sys.path == before
+
+
 def test_a_catalogue_entry_is_found_by_module_and_name():
     mechanism, entry = load_target("mechanisms.two_level:MECHANISM_1")
 
@@ -187,6 +203,52 @@ def test_a_missing_file_is_named_with_the_fix(tmp_path):
 
     assert "nowhere.py" in str(error.value)
     assert "give the path of a Python file" in str(error.value)
+
+
+def test_a_missing_absolute_path_is_said_once(tmp_path):
+    missing = tmp_path / "nowhere.py"
+
+    with pytest.raises(UnknownMechanism) as error:
+        load_target(f"{missing}:rule")
+
+    assert str(error.value).count(str(missing)) == 1
+
+
+def test_a_missing_relative_path_names_the_folder_looked_in(tmp_path,
+                                                            monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(UnknownMechanism) as error:
+        load_target("nowhere.py:rule")
+
+    assert f"no file 'nowhere.py' in '{tmp_path}'" in str(error.value)
+
+
+def test_a_folder_is_not_taken_for_a_file(tmp_path):
+    (tmp_path / "no file").mkdir()
+
+    with pytest.raises(InvalidArgument, match="is a folder, not a Python "
+                                              "file"):
+        load_target(f"{tmp_path / 'no file'}:rule")
+
+
+def test_a_file_that_is_not_python_is_named(tmp_path):
+    path = write(tmp_path, "cert.json", "{}")
+
+    with pytest.raises(InvalidArgument, match="'.*cert.json' is not a "
+                                              "Python file"):
+        load_target(f"{path}:rule")
+
+
+def test_a_file_that_calls_sys_exit_is_an_error_naming_the_line(tmp_path):
+    path = write(tmp_path, "script.py", """        import sys
+
+        sys.exit(3)
+        """)
+
+    with pytest.raises(MechanismError, match=r"called sys.exit\(3\) at "
+                                             r"line 3: put the script"):
+        load_target(f"{path}:rule")
 
 
 def test_a_file_that_raises_names_the_exception_and_line(tmp_path):

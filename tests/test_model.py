@@ -173,7 +173,11 @@ def test_a_feasible_outcome_passes_the_check():
     (one_item_outcome(0, -1, [[True, True], [False]], [[0, 0], [0]]),
      "charge of group 1 is -1"),
     (one_item_outcome(0, 1, [[True, True], [False]], [[0.5, 0.5], [0]]),
-     r"payment of member 1 of group 1 is 0\.5 of type float.*Fraction"),
+     r"payment of member 1 of group 1 is 0\.5 of type float.*"
+     r"Fraction\(1, 2\) instead of 0\.5"),
+    (one_item_outcome(0, 1, [[True, True], [False]],
+                      [[float("nan"), 0], [0]]),
+     "payment of member 1 of group 1 is nan: it must be an exact number"),
     (one_item_outcome(0, 1.0, [[True, True], [False]], [[0, 0], [0]]),
      r"charge of group 1 is 1\.0 of type float"),
     (one_item_outcome(0, 1, [[1, True], [False]], [[1, 0], [0]]),
@@ -247,6 +251,11 @@ def test_plain_access_to_several_items_is_a_set_of_item_indices():
      r"payment of member 1 of group 1 is 0\.25 of type float"),
     (([[{0}, set()], [set()]], [[-1, 0], [0]]),
      "payment of member 1 of group 1 is -1"),
+    (([["yes", set()], [set()]], [[0, 0], [0]]),
+     "access of member 1 of group 1 is 'yes': access must be a bool or a "
+     "set of item indices"),
+    (([[{0}, set()], [set()]], [[float("inf"), 0], [0]]),
+     "payment of member 1 of group 1 is inf: it must be an exact number"),
 ])
 def test_a_plain_result_that_is_not_an_outcome_is_refused(result, named):
     mechanism = plain(lambda profile: result, name="broken")

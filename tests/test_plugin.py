@@ -2,6 +2,7 @@
 
 import os
 import re
+import shlex
 import subprocess
 import sys
 import tomllib
@@ -17,7 +18,7 @@ import verifier
 import verifier.search  # noqa: F401
 from verifier import checker
 from verifier.assertions import DsicViolation, describe_failure
-from verifier.errors import InvalidArgument
+from verifier.errors import InvalidArgument, MechanismError
 from verifier.verdict import NONE_FOUND, REFUTED, VERIFIED
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +43,12 @@ def first_price(profile):
     pays = [[bids[top] if j == top else 0] for j in range(len(bids))]
     return access, pays
 '''
+
+
+def never_returns(profile):
+    """A plain mechanism with an infinite loop."""
+    while True:
+        pass
 
 
 def plugin_args():
@@ -124,13 +131,15 @@ def test_help_groups_the_options_under_one_dsic_heading(pytester):
     text = result.stdout.str()
     heading = text.index("dsic: DSIC checks of mechanisms")
     for option in ("--dsic-seed", "--dsic-budget", "--dsic-engine",
-                   "--dsic-timeout", "--dsic-certificates"):
+                   "--dsic-timeout", "--dsic-call-timeout",
+                   "--dsic-certificates"):
         assert text.index(option) > heading
 
 
 @pytest.mark.parametrize("option, named", [
     (["--dsic-budget", "0"], "--dsic-budget 0"),
     (["--dsic-timeout", "-1"], "--dsic-timeout -1"),
+    (["--dsic-call-timeout", "0"], "--dsic-call-timeout 0"),
     (["--dsic-engine", "fast"], "invalid choice: 'fast'"),
 ])
 def test_a_bad_option_is_a_usage_error_naming_it(pytester, option, named):
@@ -231,6 +240,9 @@ def test_a_failure_carries_the_witness_and_its_certificate(tmp_path):
     assert checker.check_file(violation.certificate_path).ok
     assert str(violation) == describe_failure(violation.verdict,
                                               violation.certificate_path)
+    assert str(violation).endswith(
+        f"re-check it with: dsic verify-cert "
+        f"{shlex.quote(violation.certificate_path)}")
 
 
 def test_the_failure_table_names_the_deviator_in_exact_numbers(tmp_path):
@@ -245,6 +257,32 @@ def test_the_failure_table_names_the_deviator_in_exact_numbers(tmp_path):
                                   f"{w.group + 1}"
     assert rows["true value"].strip() == str(w.value)
     assert rows["misreport"].strip() == str(w.misreport)
+
+
+def test_a_plain_callable_that_never_returns_is_stopped_in_time():
+    with pytest.raises(MechanismError, match=r"never_returns did not "
+                       r"return within 0.2 s at profile .*call_timeout="):
+        verifier.assert_dsic(never_returns, call_timeout=0.2,
+                             engine="sample", budget=10)
+
+
+def test_the_call_timeout_option_reaches_every_check(pytester):
+    pytester.makepyfile(test_loop="""
+        from verifier import assert_dsic
+
+        def never_returns(profile):
+            while True:
+                pass
+
+        def test_never_returns():
+            assert_dsic(never_returns, engine="sample", budget=10)
+    """)
+
+    result = pytester.runpytest(*plugin_args(), "--dsic-call-timeout",
+                                "0.2")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*did not return within 0.2 s*"])
 
 
 def test_without_groups_a_plain_callable_has_two_single_bidders():

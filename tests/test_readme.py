@@ -101,3 +101,22 @@ def test_the_exit_codes_table_lists_every_code(code):
     table = text[text.index("## Exit codes"):]
 
     assert re.search(rf"^\| {code} \|", table, re.M)
+
+
+def test_the_mechanism_the_readme_writes_is_verified_as_it_says(tmp_path):
+    text = open(README, encoding="utf-8").read()
+    section = text[text.index("## Writing a mechanism"):]
+    code = section.split("```python\n", 1)[1].split("```", 1)[0]
+    command = re.search(r"`(dsic check my_auction\.py:\S+[^`]*)`",
+                        section).group(1)
+    (tmp_path / "my_auction.py").write_text(code)
+
+    done = subprocess.run(
+        [sys.executable, "-m", "verifier", *shlex.split(command)[1:]],
+        cwd=tmp_path, capture_output=True, text=True, timeout=600,
+        env=dict(os.environ, PYTHONPATH=ROOT), stdin=subprocess.DEVNULL)
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("VERIFIED")
+    paths = re.search(r"symbolic execution \((\d+) paths\)", section)
+    assert f"({paths.group(1)} paths)" in " ".join(done.stdout.split())

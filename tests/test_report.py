@@ -60,7 +60,7 @@ def test_verbose_terminal_report_lists_each_phase_with_counts_and_time():
 def test_side_results_appear_with_their_status():
     text = report.terminal(refuted())
 
-    assert "verified: no profitable misreport away from ties" in text
+    assert "verified: DSIC away from ties" in text
 
 
 @pytest.mark.parametrize("status, words", [

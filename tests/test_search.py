@@ -59,7 +59,7 @@ def test_mechanism_1_fails_only_at_a_tie_of_group_bids():
     assert verdict.status == REFUTED
     assert verdict.witness.robust is False
     [away] = verdict.results
-    assert away.statement.startswith("no profitable misreport away from ties")
+    assert away.statement.startswith("DSIC away from ties")
     assert away.status == VERIFIED
 
 

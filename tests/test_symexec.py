@@ -8,6 +8,7 @@ whatever the solver could not follow must be named with its line.
 """
 
 import inspect
+import sys
 from fractions import Fraction
 from functools import cache
 
@@ -21,6 +22,7 @@ from mechanisms import CATALOGUE
 from verifier import smt, symexec
 from verifier.deviation import exact_deviation
 from verifier.errors import InvalidArgument, MechanismError
+from verifier.guard import time_limited
 from verifier.mechanism import batch_profile, plain, symbolic_profile
 from verifier.model import ADDITIVE, Shape, utility
 from verifier.numbers import Sym, z3_value
@@ -261,6 +263,33 @@ def test_a_float_fallback_names_the_line_of_the_mechanism():
     assert fallback.filename == inspect.getsourcefile(pm.float_price)
     assert f"float() at plain_mechanisms.py:{line}" in result.describe()
     assert not result.complete
+
+
+def test_under_a_time_limit_the_fallback_still_names_the_users_line():
+    limited = time_limited(plain(pm.float_price), 5)
+
+    result = symbolic_mechanism(limited, Shape((1, 1)), BOX)
+
+    (fallback,) = result.fallbacks
+    assert fallback.filename == inspect.getsourcefile(pm.float_price)
+    assert fallback.line == line_of(pm.float_price, "float(price)")
+
+
+def exits_above_five(profile):
+    """Vickrey for two, except that a first bid above 5 ends the program."""
+    (a,), (b,) = profile
+    if a > 5:
+        sys.exit(1)
+    return [[a >= b], [a < b]], [[b if a >= b else 0], [0 if a >= b else a]]
+
+
+def test_a_call_of_sys_exit_ends_its_path_as_a_fallback():
+    result = symbolic_mechanism(exits_above_five, Shape((1, 1)), BOX)
+
+    (fallback,) = result.fallbacks
+    assert fallback.operation == "called sys.exit(1)"
+    assert fallback.line == line_of(exits_above_five, "sys.exit(1)")
+    assert not result.complete and result.stats.explored >= 1
 
 
 def test_the_uncovered_region_is_where_a_fallback_ended_the_path():

@@ -11,6 +11,7 @@ import inspect
 import json
 import os
 import re
+import shlex
 import time
 import warnings
 from dataclasses import dataclass
@@ -21,7 +22,7 @@ from .verdict import UNKNOWN, Box
 
 CERTIFICATE_DIR = "dsic-certificates"
 DEFAULTS = {"seed": 0, "engine": "both", "budget": 20_000,
-            "timeout": 30.0, "certificate_dir": None}
+            "timeout": 30.0, "call_timeout": None, "certificate_dir": None}
 
 
 class DsicViolation(AssertionError):
@@ -40,7 +41,8 @@ class DsicUnknown(UserWarning):
 
 def assert_dsic(mechanism, groups=None, items=None, valuation=None,
                 max_value=10, min_value=0, seed=None, engine=None,
-                budget=None, timeout=None, certificate_dir=None):
+                budget=None, timeout=None, call_timeout=None,
+                certificate_dir=None):
     """Check that no member of ``mechanism`` gains by misreporting, on the
     shape ``groups`` x ``items`` x ``valuation`` with every value and
     misreport in [``min_value``, ``max_value``]; return the Verdict.
@@ -50,9 +52,11 @@ def assert_dsic(mechanism, groups=None, items=None, valuation=None,
     plain callable taking a profile. Without ``groups`` a catalogue entry's
     own shape is used, else two groups of one member. ``budget`` is the
     number of misreports sampling tries (default 20000), ``timeout`` the
-    solver's seconds per query (default 30), ``engine`` one of "sample",
-    "smt", "both" (default). Options of the pytest plugin (--dsic-seed,
-    --dsic-budget, ...) fill the settings not given here.
+    solver's seconds per query (default 30), ``call_timeout`` the seconds
+    a plain callable may take per profile (default 5, as ``dsic check
+    --call-timeout``), ``engine`` one of "sample", "smt", "both"
+    (default). Options of the pytest plugin (--dsic-seed, --dsic-budget,
+    ...) fill the settings not given here.
 
     A profitable misreport raises :class:`DsicViolation` naming it and the
     certificate written to ``certificate_dir`` (default: a folder
@@ -62,7 +66,8 @@ def assert_dsic(mechanism, groups=None, items=None, valuation=None,
     """
     __tracebackhide__ = True  # pytest shows the test's line, not this one
     settings = _settings(seed=seed, engine=engine, budget=budget,
-                         timeout=timeout, certificate_dir=certificate_dir)
+                         timeout=timeout, call_timeout=call_timeout,
+                         certificate_dir=certificate_dir)
     subject = resolve(mechanism)
     shape = shape_for(subject, groups, items, valuation)
     box = _box(min_value, max_value)
@@ -243,10 +248,30 @@ def _box(low, high):
 
 
 def _check(subject, shape, box, settings):
+    from .errors import MechanismError
+    from .guard import DEFAULT_CALL_TIMEOUT, CallTimedOut, time_limited
     from .search import check
-    return check(subject.mechanism, shape, box, seed=settings["seed"],
-                 engine=settings["engine"], samples=settings["budget"],
-                 timeout=settings["timeout"], target=subject.target)
+
+    seconds = _call_timeout(settings["call_timeout"], DEFAULT_CALL_TIMEOUT)
+    mechanism = time_limited(subject.mechanism, seconds,
+                             "call_timeout= (or --dsic-call-timeout)")
+    try:
+        return check(mechanism, shape, box, seed=settings["seed"],
+                     engine=settings["engine"], samples=settings["budget"],
+                     timeout=settings["timeout"], target=subject.target)
+    except CallTimedOut as error:
+        raise MechanismError(str(error)) from None
+
+
+def _call_timeout(seconds, default):
+    if seconds is None:
+        return default
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+            or not 0 < seconds < float("inf"):
+        raise InvalidArgument(
+            f"call_timeout={seconds!r}: give a positive, finite number of "
+            f"seconds a plain mechanism may take per profile")
+    return seconds
 
 
 # --------------------------------------------------------- certificate
@@ -285,7 +310,8 @@ def describe_failure(verdict, path):
     lines.append(f"tie rule: {verdict.tie_rule}")
     if path:
         lines.append(f"certificate: {path}")
-        lines.append("re-check it with: dsic verify-cert CERTIFICATE")
+        lines.append(f"re-check it with: dsic verify-cert "
+                     f"{shlex.quote(path)}")
     return "\n".join(lines)
 
 

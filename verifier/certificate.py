@@ -25,6 +25,7 @@ import os
 import platform
 import sys
 import tempfile
+from fractions import Fraction
 
 import mechanisms
 
@@ -279,6 +280,33 @@ def resolve_queries(cert, timeout=60.0):
         answers.append((query["group"], query["member"],
                         str(solver.check())))
     return answers
+
+
+def reprove(cert, base=None, timeout=60.0):
+    """Prove a proof certificate's claim again, from the mechanism as it is
+    now, with z3: fresh queries for the stated shape, box, margin and
+    property. Outside the independent checker; it guards against stored
+    queries that no longer say what the mechanism does. Returns
+    ``[(group, member, answer)]``, counted from 1 (None for a property
+    asked of the whole profile).
+    """
+    from . import properties, smt
+    from .model import Shape
+    from .verdict import Box
+
+    mechanism, _ = load_target(cert["mechanism"]["target"], base)
+    shape = Shape.from_json(cert["shape"])
+    box = Box.from_json(cert["domain"])
+    prop = cert["claim"]["property"]
+    if prop != "dsic":
+        answer = properties.check(mechanism, shape, box, prop,
+                                  timeout=timeout)
+        return [(None, None, answer.status)]
+    margin = cert["evidence"].get("margin")
+    answers = smt.prove_dsic(
+        mechanism, shape, box, timeout=timeout,
+        margin=None if margin is None else Fraction(margin))
+    return [(a.group + 1, a.member + 1, a.status) for a in answers]
 
 
 def _refuse_floats(data, path):

@@ -677,7 +677,7 @@ def _canonical(data):
 
 
 def _short_hash(digest):
-    text = _show(digest)
+    text = str(digest)
     return text if len(text) <= 16 else text[:12] + "..."
 
 

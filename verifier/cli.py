@@ -14,6 +14,7 @@ exit code 2; --debug adds the traceback.
 """
 
 import argparse
+import contextlib
 import inspect
 import json
 import os
@@ -26,8 +27,11 @@ from mechanisms.establish import established, summary
 
 from . import __version__, certificate, checker, report
 from .errors import DsicError, InvalidArgument, InvalidOutcome
-from .guard import CallTimedOut, preflight, time_limited
+from .guard import (
+    DEFAULT_CALL_TIMEOUT, CallTimedOut, preflight, time_limited,
+)
 from .loading import load_target
+from .mechanism import exit_call
 from .model import SINGLE, VALUATIONS, Shape
 from .numbers import BranchOnBid
 from .progress import Bar
@@ -51,7 +55,7 @@ exit codes:
 
 DEFAULT_BOX = (Fraction(0), Fraction(10))
 PROPERTY_OPTIONS = ("dsic",) + tuple(p.replace("_", "-") for p in PROPERTIES)
-DEFAULT_CALL_TIMEOUT = 5.0
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 class UsageError(DsicError):
@@ -89,6 +93,10 @@ def parser():
     verify = _sub(commands, "verify-cert", "re-check a certificate with "
                   "exact arithmetic and the mechanism only")
     verify.add_argument("file", metavar="FILE")
+    verify.add_argument("--no-prove", action="store_true",
+                        help="for a proof, skip proving the claim again "
+                             "from the mechanism with z3; only the "
+                             "solver-free check runs")
     verify.add_argument("--solve", action="store_true",
                         help="also re-solve a proof's kept SMT-LIB queries "
                              "with z3 (outside the independent checker)")
@@ -164,8 +172,8 @@ def _check_parser(commands):
                              f"{DEFAULT_PATHS})")
     search.add_argument("--call-timeout", metavar="S",
                         default=str(DEFAULT_CALL_TIMEOUT),
-                        help="seconds a plain-Python mechanism may take per "
-                             "profile (default 5)")
+                        help=f"seconds a plain-Python mechanism may take "
+                             f"per profile (default {DEFAULT_CALL_TIMEOUT:g})")
     out = check.add_argument_group("output")
     out.add_argument("--json", action="store_true",
                      help="print the verdict as JSON")
@@ -185,10 +193,15 @@ def main(argv=None):
     argv = sys.argv[1:] if argv is None else list(argv)
     debug = "--debug" in argv
     try:
-        args = parser().parse_args(argv)
+        try:
+            args = parser().parse_args(argv)
+        except SystemExit as done:      # --help, --version
+            return done.code or 0
         return args.run(args)
-    except SystemExit as done:          # --help, --version
-        return done.code or 0
+    except SystemExit as error:         # not dsic's to end the run
+        return _fail(f"{_exited_at(error)} stopped the run: a mechanism "
+                     f"returns an outcome; raise an exception instead of "
+                     f"exiting", debug)
     except KeyboardInterrupt:
         return _fail("interrupted", debug, code=130)
     except BrokenPipeError:             # e.g. `dsic list | head`
@@ -199,6 +212,15 @@ def main(argv=None):
     except Exception as error:
         return _fail(f"internal error: {type(error).__name__}: {error} "
                      f"(rerun with --debug for the traceback)", debug)
+
+
+def _exited_at(error):
+    """``sys.exit(3) at rules.py:12``: the innermost call of sys.exit."""
+    frames = traceback.extract_tb(error.__traceback__)
+    outside = [f for f in frames if not f.filename.startswith(_PACKAGE)]
+    place = (f" at {os.path.basename(outside[-1].filename)}:"
+             f"{outside[-1].lineno}" if outside else "")
+    return exit_call(error) + place
 
 
 def _fail(message, debug, code=2):
@@ -218,6 +240,16 @@ def run_check(args):
     if args.report:
         report.report_suffix(args.report)
 
+    with _mechanism_output(args):
+        verdict, mechanism = _run_check(args, settings)
+    _print_verdict(args, verdict)
+    with _mechanism_output(args):
+        _write_outputs(args, verdict, mechanism)
+    return report.EXIT_CODES[verdict.status]
+
+
+def _run_check(args, settings):
+    """The verdict on the target, and the mechanism, time-limited."""
     mechanism, entry = load_target(args.target)
     shape = shape_for(args, entry)
     mechanism.accepts(shape)
@@ -237,9 +269,15 @@ def run_check(args):
                                      **settings)
     finally:
         bar.close()
-    _print_verdict(args, verdict)
-    _write_outputs(args, verdict, mechanism)
-    return report.EXIT_CODES[verdict.status]
+    return verdict, mechanism
+
+
+def _mechanism_output(args):
+    """With --json, what the mechanism prints goes to stderr, so that
+    stdout holds the JSON verdict alone."""
+    if args.json:
+        return contextlib.redirect_stdout(sys.stderr)
+    return contextlib.nullcontext()
 
 
 def _preflight(mechanism, shape, box, prop):
@@ -421,8 +459,8 @@ def run_show(args):
                   f"default shape: {entry.shape.describe()} "
                   f"({shape_options(entry.shape)})"]
     else:
-        lines.append(f"{mechanism.name}: plain Python, checked by sampling "
-                     f"and exact re-evaluation only" if mechanism.plain
+        lines.append(f"{mechanism.name}: plain Python, sampled and read "
+                     f"by symbolic execution" if mechanism.plain
                      else mechanism.name)
     lines.append(f"valuations: {', '.join(mechanism.valuations)}")
     lines.append(f"tie rule: {mechanism.tie_rule}")
@@ -458,7 +496,7 @@ def code_places(mechanism):
 def run_verify(args):
     """dsic verify-cert: the independent checker's word on a file."""
 
-    cert = certificate.load(args.file)
+    cert = _load_certificate(args.file)
     result = checker.check_certificate(
         cert, base=os.path.dirname(os.path.abspath(args.file)))
     print(result.summary)
@@ -466,9 +504,36 @@ def run_verify(args):
         print(f"  also: {problem}")
     for note in result.notes:
         print(f"  note: {note}")
+    if result.ok and cert.get("evidence", {}).get("kind") == "smt":
+        if args.no_prove:
+            print("  the proof itself was not re-checked (--no-prove)")
+        elif not _reprove(cert, args.file):
+            return 1
     if args.solve and result.ok:
         _resolve(cert)
     return 0 if result.ok else 1
+
+
+def _reprove(cert, path):
+    """Prove the claim again from the mechanism; whether every fresh query
+    is unsat."""
+    answers = certificate.reprove(
+        cert, base=os.path.dirname(os.path.abspath(path)))
+    held = sum(answer == "unsat" for _, _, answer in answers)
+    print(f"  re-proved from the mechanism with z3: {held} of "
+          f"{len(answers)} fresh queries unsat")
+    if held < len(answers):
+        print("  proof rejected: the claim does not hold for the mechanism "
+              "as it is now")
+    return held == len(answers)
+
+
+def _load_certificate(path):
+    if os.path.isdir(path):
+        raise InvalidArgument(
+            f"{path!r} is a folder, not a certificate: give the path of a "
+            f"certificate file written by dsic")
+    return certificate.load(path)
 
 
 def _resolve(cert):
@@ -485,7 +550,7 @@ def run_report(args):
     """dsic report: a report from a stored certificate."""
     report.report_suffix(args.output)
     _check_writable(args.output)
-    cert = certificate.load(args.cert)
+    cert = _load_certificate(args.cert)
     base = os.path.dirname(os.path.abspath(args.cert))
     checked = checker.check_certificate(cert, base=base)
     verdict = report.verdict_from_certificate(cert)
@@ -503,8 +568,6 @@ def run_report(args):
     return 0 if checked.ok else 1
 
 
-if __name__ == "__main__":
-    sys.exit(main())
 
 
 # ------------------------------------------------------------- reproduce
@@ -536,3 +599,7 @@ def run_reproduce(args):
           f"{verb} and accepted" + (f"; rejected: {', '.join(failed)}"
                                     if failed else ""))
     return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -14,21 +14,28 @@ from .errors import DsicError, MechanismError
 from .mechanism import format_profile, run_guarded
 
 
+#: Seconds a plain mechanism may take per profile, unless told otherwise.
+DEFAULT_CALL_TIMEOUT = 5.0
+
+
 class CallTimedOut(BaseException):
     """A plain mechanism did not return in time. A BaseException, so that
     neither the mechanism's own ``except Exception`` nor a phase that
     turns crashes into errors can swallow it."""
 
-    def __init__(self, name, seconds, profile):
+    def __init__(self, name, seconds, profile, option="--call-timeout"):
+        self.name, self.seconds, self.profile = name, seconds, profile
         super().__init__(
             f"{name} did not return within {seconds:g} s at profile "
             f"{format_profile(profile)}: make it return, or raise "
-            f"--call-timeout")
+            f"{option}")
 
 
-def time_limited(mechanism, seconds):
+def time_limited(mechanism, seconds, option="--call-timeout"):
     """``mechanism`` with every call of a plain rule limited to
-    ``seconds`` (a SIGALRM timer, so only in the main thread)."""
+    ``seconds`` (a SIGALRM timer, so only in the main thread); a call that
+    runs out raises :class:`CallTimedOut`, whose message names ``option``
+    as the setting to raise."""
     if not mechanism.plain:
         return mechanism
     rule, name = mechanism.rule, mechanism.name
@@ -38,7 +45,7 @@ def time_limited(mechanism, seconds):
             return rule(profile)
 
         def expire(signum, frame):
-            raise CallTimedOut(name, seconds, profile)
+            raise CallTimedOut(name, seconds, profile, option)
 
         previous = signal.signal(signal.SIGALRM, expire)
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -48,6 +55,7 @@ def time_limited(mechanism, seconds):
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
 
+    limited.__wrapped__ = rule      # where the user's code is
     return replace(mechanism, rule=limited)
 
 

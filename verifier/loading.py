@@ -5,13 +5,16 @@ A target is one of:
 - a catalogue name, such as ``mechanism-1``;
 - ``path/to/file.py:function``, a function (or Mechanism, or Entry) in a
   Python file, which is imported by its path;
-- ``package.module:function``, the same in an importable module.
+- ``package.module:function``, the same in an importable module; the
+  working directory is searched too, after ``sys.path``, as under
+  ``python -m``.
 
 A plain function is wrapped with :func:`verifier.mechanism.plain`, so it is
 checked as a black box on exact numbers; a Mechanism or an Entry found at
 the name is used as it is.
 """
 
+import contextlib
 import difflib
 import hashlib
 import importlib
@@ -25,7 +28,7 @@ import mechanisms
 
 from .entry import Entry
 from .errors import InvalidArgument, MechanismError, UnknownMechanism
-from .mechanism import Mechanism, plain
+from .mechanism import Mechanism, exit_call, plain
 
 #: Modules imported from a file by path are named with this prefix.
 FILE_MODULE_PREFIX = "_dsic_file_"
@@ -57,7 +60,11 @@ def load_target(text, base=None):
 
 
 def _is_path(where):
-    return where.endswith(".py") or "/" in where or os.sep in where
+    """A file path, not a dotted module name: it ends in .py, has a
+    separator, names a file, or could not be a module's name."""
+    dotted = all(part.isidentifier() for part in where.split("."))
+    return (where.endswith(".py") or "/" in where or os.sep in where
+            or os.path.isfile(where) or not dotted)
 
 
 # ------------------------------------------------------------ catalogue
@@ -91,12 +98,22 @@ def import_file(path, base=None):
     found = _find_file(path, base)
     name = _module_name(found)
     spec = importlib.util.spec_from_file_location(name, found)
+    if spec is None:
+        raise InvalidArgument(
+            f"{path!r} is not a Python file: give the path of a .py file, "
+            f"e.g. my_rules.py:auction")
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     folder = os.path.dirname(found)
     sys.path.insert(0, folder)
     try:
         spec.loader.exec_module(module)
+    except SystemExit as error:
+        del sys.modules[name]
+        raise MechanismError(
+            f"importing {path} called {_where_exited(error, found)}: put "
+            f"the script part of the file under "
+            f"`if __name__ == \"__main__\":`") from error
     except Exception as error:
         del sys.modules[name]
         raise MechanismError(
@@ -114,10 +131,17 @@ def _find_file(path, base):
     for candidate in candidates:
         if os.path.isfile(candidate):
             return os.path.abspath(candidate)
-    looked = " or ".join(repr(os.path.abspath(c)) for c in candidates)
+    for candidate in candidates:
+        if os.path.isdir(candidate):
+            raise InvalidArgument(
+                f"{path!r} is a folder, not a Python file: give "
+                f"path/to/file.py:function")
+    folders = [] if os.path.isabs(path) else [os.getcwd()] + (
+        [os.path.abspath(base)] if base is not None else [])
+    said = f" in {' or '.join(map(repr, folders))}" if folders else ""
     raise UnknownMechanism(
-        f"no file {path!r} (looked for {looked}): give the path of a Python "
-        f"file, relative to the working directory or absolute")
+        f"no file {path!r}{said}: give the path of a Python file, relative "
+        f"to the working directory or absolute")
 
 
 def _module_name(path):
@@ -125,6 +149,14 @@ def _module_name(path):
     stem = "".join(c if c.isalnum() else "_" for c in stem)
     digest = hashlib.sha256(path.encode()).hexdigest()[:12]
     return f"{FILE_MODULE_PREFIX}{stem}_{digest}"
+
+
+def _where_exited(error, path):
+    """``sys.exit(3) at line n`` for a SystemExit raised by the file."""
+    lines = [frame.lineno for frame in traceback.extract_tb(
+        error.__traceback__) if os.path.abspath(frame.filename) == path]
+    what = exit_call(error)
+    return f"{what} at line {lines[-1]}" if lines else what
 
 
 def _where_raised(error, path):
@@ -141,7 +173,8 @@ def _where_raised(error, path):
 
 def _import_module(dotted):
     try:
-        return importlib.import_module(dotted)
+        with _working_directory_on_path():
+            return importlib.import_module(dotted)
     except ModuleNotFoundError as error:
         if error.name == dotted or dotted.startswith(f"{error.name}."):
             raise UnknownMechanism(
@@ -151,10 +184,30 @@ def _import_module(dotted):
         raise MechanismError(
             f"importing {dotted} raised {_module_raised(error)}: install or "
             f"fix what it imports") from error
+    except SystemExit as error:
+        raise MechanismError(
+            f"importing {dotted} called {exit_call(error)}: put the script "
+            f"part of the module under `if __name__ == \"__main__\":`"
+        ) from error
     except Exception as error:
         raise MechanismError(
             f"importing {dotted} raised {_module_raised(error)}: fix the "
             f"module so that `python -c 'import {dotted}'` runs") from error
+
+
+@contextlib.contextmanager
+def _working_directory_on_path():
+    """Modules in the working directory can be imported, as under
+    ``python -m``, for as long as this lasts; it is looked in last."""
+    here = os.getcwd()
+    if here in sys.path or "" in sys.path:
+        yield
+        return
+    sys.path.append(here)
+    try:
+        yield
+    finally:
+        sys.path.remove(here)
 
 
 def _module_raised(error):

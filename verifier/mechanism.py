@@ -73,14 +73,55 @@ class Mechanism:
         return self.rule(profile)
 
     def source_hash(self):
-        """SHA-256 of the source of every function that defines it."""
+        """SHA-256 of what defines it: the source of every part, of the
+        functions of the same module they call, and the values of the
+        module constants they read (a ``MODE = "second"`` changes it)."""
         digest = hashlib.sha256()
-        for part in self.parts or (self.rule,):
-            try:
-                digest.update(inspect.getsource(part).encode())
-            except (OSError, TypeError):
-                digest.update(repr(part).encode())
+        for text in _definition(self.parts or (self.rule,)):
+            digest.update(text.encode())
         return digest.hexdigest()
+
+
+_CONSTANTS = (int, float, str, bytes, bool, Fraction, type(None))
+
+
+def _definition(parts):
+    """The texts that define ``parts``, following calls and constants
+    within each function's own module, in a fixed order."""
+    seen, texts, todo = set(), [], list(parts)
+    while todo:
+        part = todo.pop(0)
+        if id(part) in seen:
+            continue
+        seen.add(id(part))
+        try:
+            texts.append(inspect.getsource(part))
+        except (OSError, TypeError):
+            texts.append(repr(part))
+        for name in sorted(_names(getattr(part, "__code__", None))):
+            value = getattr(part, "__globals__", {}).get(name)
+            if _constant(value):
+                texts.append(f"{name} = {value!r}")
+            elif (inspect.isfunction(value)
+                  and value.__module__ == part.__module__):
+                todo.append(value)
+    return texts
+
+
+def _names(code):
+    if code is None:
+        return set()
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _names(const)
+    return names
+
+
+def _constant(value):
+    if isinstance(value, (tuple, frozenset)):
+        return all(_constant(v) for v in value)
+    return isinstance(value, _CONSTANTS)
 
 
 # ---------------------------------------------------------- composition
@@ -166,7 +207,8 @@ def per_item(name, single, doc=""):
 def plain(rule, name=None, valuations=(SINGLE, ADDITIVE, UNIT_DEMAND)):
     """Wrap a plain Python function ``profile -> Outcome | (access, payments)``.
 
-    It is checked by sampling and exact re-evaluation only.
+    It runs on exact numbers only: sampling evaluates it on Fractions, and
+    the solver reads it by symbolic execution (:mod:`verifier.symexec`).
     """
     if not callable(rule):
         raise MechanismError(
@@ -231,11 +273,14 @@ def _items(shape, a, j, i):
                 f"{shape.items} items give a set of item indices")
         return (bool(a),)
     try:
+        if isinstance(a, (str, bytes)):
+            raise TypeError("a string is not a set of items")
         chosen = set(a)
     except TypeError:
         raise InvalidOutcome(
-            f"access of member {i + 1} of group {j + 1} is {a!r}: give a "
-            f"bool or a set of item indices") from None
+            f"access of member {i + 1} of group {j + 1} is {_short(a)}: "
+            f"access must be a bool or a set of item indices such as "
+            f"{{0}}") from None
     bad = [r for r in chosen if isinstance(r, (bool, np.bool_)) or
            not isinstance(r, Integral) or not 0 <= r < shape.items]
     if bad:
@@ -301,16 +346,28 @@ def symbolic_profile(shape, prefix="b"):
 
 
 def run_guarded(mechanism, shape, profile):
-    """Run on an exact profile; turn a crash into a one-line MechanismError
-    that names the profile."""
+    """Run on an exact profile; turn a crash, or a call of ``sys.exit``,
+    into a one-line MechanismError that names the profile."""
     try:
         return mechanism.outcome(shape, profile)
     except (InvalidOutcome, InvalidProfile, InvalidShape, BranchOnBid):
         raise
+    except SystemExit as error:  # exiting is the mechanism's failure too
+        raise MechanismError(
+            f"{mechanism.name} called {exit_call(error)} at profile "
+            f"{format_profile(profile)}: a mechanism returns an outcome; "
+            f"raise an exception instead of exiting") from error
     except Exception as error:  # the mechanism's own failure
         raise MechanismError(
             f"{mechanism.name} raised {type(error).__name__}: {error} at "
             f"profile {format_profile(profile)}") from error
+
+
+def exit_call(error):
+    """``sys.exit(3)``: how the code that raised SystemExit ``error``
+    would have called it."""
+    return "sys.exit()" if error.code is None else \
+        f"sys.exit({error.code!r})"
 
 
 def format_profile(profile):

@@ -13,7 +13,7 @@ from numbers import Rational, Real
 
 from . import ops
 from .errors import InvalidOutcome, InvalidProfile, InvalidShape
-from .numbers import EXACT, kind_of
+from .numbers import EXACT, fraction_spelling, kind_of
 
 SINGLE, ADDITIVE, UNIT_DEMAND = "single", "additive", "unit-demand"
 VALUATIONS = (SINGLE, ADDITIVE, UNIT_DEMAND)
@@ -237,12 +237,15 @@ def _check_sizes(shape, outcome):
 
 
 def _check_number(x, what):
+    if isinstance(x, float) and not math.isfinite(x):
+        raise InvalidOutcome(
+            f"{what} is {x!r}: it must be an exact number (an int or a "
+            f"Fraction), not nan or infinite")
     if isinstance(x, bool) or not isinstance(x, Rational):
         hint = ""
         if isinstance(x, float):
             hint = (f"; exact results need Fraction constants, e.g. "
-                    f"Fraction({Fraction(x).limit_denominator(10**6)}) "
-                    f"instead of {x!r}")
+                    f"{fraction_spelling(x)} instead of {x!r}")
         raise InvalidOutcome(
             f"{what} is {x!r} of type {_type_name(x)}: expected an exact "
             f"number{hint}")

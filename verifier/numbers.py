@@ -146,10 +146,23 @@ def z3_value(x):
     if isinstance(x, float):
         raise TypeError(
             f"the float {x!r} has no exact value in a symbolic mechanism; "
-            f"write Fraction({Fraction(x).limit_denominator(10**6)}) instead")
+            f"write {fraction_spelling(x)} instead")
     if isinstance(x, z3.ExprRef):
         return x
     raise TypeError(f"cannot mix {type(x).__name__} {x!r} with symbolic bids")
+
+
+def fraction_spelling(x):
+    """How to write the float ``x`` exactly: ``Fraction(1, 10)`` for 0.1
+    (numerator, denominator; ``Fraction(1/10)`` would be the float
+    again), ``Fraction(2)`` for 2.0; nan and infinities have no exact
+    value."""
+    if x != x or x in (float("inf"), float("-inf")):
+        return "an exact number (nan and infinities have none)"
+    q = Fraction(x).limit_denominator(10**6)
+    if q.denominator == 1:
+        return f"Fraction({q.numerator})"
+    return f"Fraction({q.numerator}, {q.denominator})"
 
 
 #: Lists receiving ``(lhs, rhs)``, the z3 terms of every comparison made on

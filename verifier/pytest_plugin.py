@@ -25,11 +25,13 @@ ENGINES = ("sample", "smt", "both")
 MARKER_HELP = (
     "dsic(target, groups=None, items=None, valuation=None, max_value=10, "
     "min_value=0, seed=None, engine=None, budget=None, timeout=None, "
-    "certificate_dir=None): check that the mechanism named by target "
-    "(catalogue name, 'module:function', 'file.py:function' or object) is "
-    "DSIC; the test fails with a profitable misreport if one is found")
+    "call_timeout=None, certificate_dir=None): check that the mechanism "
+    "named by target (catalogue name, 'module:function', 'file.py:function' "
+    "or object) is DSIC; the test fails with a profitable misreport if one "
+    "is found")
 MARKER_KEYWORDS = ("groups", "items", "valuation", "max_value", "min_value",
-                   "seed", "engine", "budget", "timeout", "certificate_dir")
+                   "seed", "engine", "budget", "timeout", "call_timeout",
+                   "certificate_dir")
 STRATEGIES = ("shapes", "profiles", "misreports")
 
 _SESSION = pytest.StashKey()
@@ -62,6 +64,10 @@ def pytest_addoption(parser):
         "--dsic-timeout", type=float, default=None, metavar="SECONDS",
         help="solver time per query of a DSIC check (default 30)")
     group.addoption(
+        "--dsic-call-timeout", type=float, default=None, metavar="SECONDS",
+        help="time a plain-Python mechanism may take per profile, as dsic "
+             "check --call-timeout (default 5)")
+    group.addoption(
         "--dsic-certificates", default=None, metavar="DIR",
         help="where failing DSIC checks write their certificates "
              "(default ./dsic-certificates)")
@@ -73,19 +79,23 @@ def pytest_configure(config):
     config.addinivalue_line("markers", MARKER_HELP)
     budget = config.getoption("dsic_budget")
     timeout = config.getoption("dsic_timeout")
+    call_timeout = config.getoption("dsic_call_timeout")
     if budget is not None and budget < 1:
         raise pytest.UsageError(
             f"--dsic-budget {budget}: the sampling budget is a whole number "
             f"of misreports, at least 1")
-    if timeout is not None and not 0 < timeout < float("inf"):
-        raise pytest.UsageError(
-            f"--dsic-timeout {timeout:g}: give a positive, finite number "
-            f"of seconds")
+    for option, seconds in (("--dsic-timeout", timeout),
+                            ("--dsic-call-timeout", call_timeout)):
+        if seconds is not None and not 0 < seconds < float("inf"):
+            raise pytest.UsageError(
+                f"{option} {seconds:g}: give a positive, finite number of "
+                f"seconds")
     session = CheckSession({
         "seed": config.getoption("dsic_seed"),
         "budget": budget,
         "engine": config.getoption("dsic_engine"),
         "timeout": timeout,
+        "call_timeout": call_timeout,
         "certificate_dir": config.getoption("dsic_certificates"),
     })
     config.stash[_SESSION] = session

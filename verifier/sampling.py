@@ -59,7 +59,9 @@ PLAIN_BUDGET = 10_000    # misreports for a plain mechanism, at most
 class SampleResult:
     """The exact witness sampling found (gain > 0), or None, and the
     phase with its counts: profiles and misreports evaluated, candidates
-    re-checked exactly, and float gains that looked positive."""
+    re-checked exactly, float gains that looked positive, and for a plain
+    mechanism asked for more than PLAIN_BUDGET misreports,
+    ``budget_capped_at``."""
 
     best: Witness
     phase: Phase
@@ -195,8 +197,10 @@ class _Search:
     # ------------------------------------------------------- plain code
 
     def run_plain(self):
-        """Exact profiles on the grids, each misreport evaluated exactly."""
-        self.budget = min(self.budget, PLAIN_BUDGET)
+        """Exact profiles on the grids, each misreport evaluated exactly;
+        a budget above PLAIN_BUDGET is cut to it, and the counts say so."""
+        if self.budget > PLAIN_BUDGET:
+            self.budget = self.counts["budget_capped_at"] = PLAIN_BUDGET
         best = None
         while self.left > 0 and best is None:
             best = self._plain_profile()

@@ -73,7 +73,8 @@ def validate(mechanism, shape, box, engine, samples, timeout, margin):
     if engine not in ENGINES:
         raise InvalidArgument(
             f"engine={engine!r}: use one of {', '.join(ENGINES)}")
-    if not isinstance(samples, int) or samples < 1:
+    if isinstance(samples, bool) or not isinstance(samples, int) \
+            or samples < 1:
         raise InvalidArgument(
             f"samples={samples!r}: the sampling budget is a whole number of "
             f"misreports, at least 1")
@@ -108,6 +109,11 @@ class _Run:
         found = sampling.sample(self.mechanism, self.shape, self.box,
                                 seed=seed, budget=samples, progress=progress)
         self.phases.append(found.phase)
+        capped = found.phase.counts.get("budget_capped_at")
+        if capped:
+            self.notes.append(
+                f"plain Python runs on exact numbers only, so sampling "
+                f"stopped at {capped} misreports, below --samples {samples}")
         if found.best is not None:
             self.witness, self.found_by = found.best, "sampling"
 
@@ -285,24 +291,13 @@ class _Run:
 def label(mechanism, shape, witness, margin):
     """Mark a witness robust when every comparison the mechanism makes at
     both its profiles is at least ``margin`` from equality."""
-    deviated = replace_bid(witness.profile, witness.group, witness.member,
-                           witness.misreport)
-    gap = min(ties.min_gap(mechanism, shape, witness.profile),
-              ties.min_gap(mechanism, shape, deviated))
-    witness.robust = gap >= margin
+    witness.robust = ties.robust(mechanism, shape, witness, margin)
     witness.margin = margin
     return witness
 
 
-def replace_bid(profile, j, i, bid):
-    """The profile with member i of group j bidding ``bid``."""
-    return tuple(tuple(bid if (g, m) == (j, i) else b
-                       for m, b in enumerate(group))
-                 for g, group in enumerate(profile))
-
-
 def _away_from_ties(margin):
-    return f"no profitable misreport away from ties (margin {margin})"
+    return f"DSIC away from ties (margin {margin})"
 
 
 def _describe_member(witness):

@@ -28,9 +28,10 @@ on :class:`ForkingNumber` bids instead:
 Nothing is dropped silently. ``float()``, ``round()``, ``hash()``,
 ``str()``, ``format()`` of a non-constant number, arithmetic with a float,
 an exception raised inside the function (``Fraction(bid)`` is one: a
-TypeError), a branch that differs between runs, or an invalid outcome ends
-that path: it is recorded as a :class:`Fallback` naming the operation and
-the line of the function's file, and the path's region is left uncovered.
+TypeError) or a call of ``sys.exit`` there, a branch that differs between
+runs, or an invalid outcome ends that path: it is recorded as a
+:class:`Fallback` naming the operation and the line of the function's
+file, and the path's region is left uncovered.
 ``int()`` and ``range()`` of a whole number fork over its possible values;
 ``math.floor``, ``math.ceil``, ``//`` and ``%`` stay exact; a division by a
 bid forks on the divisor being 0 (``ZeroDivisionError``, as on Fractions)
@@ -85,6 +86,7 @@ with ``&`` or ``|`` before being asked about are one condition to
 :meth:`SymexecResult.held_apart`.
 """
 
+import inspect
 import itertools
 import math
 import operator
@@ -104,7 +106,7 @@ import z3
 from .errors import (
     InvalidArgument, InvalidOutcome, InvalidProfile, MechanismError,
 )
-from .mechanism import Mechanism, as_outcome, plain
+from .mechanism import Mechanism, as_outcome, exit_call, plain
 from .model import Outcome, exact_profile
 from .numbers import BATCH, EXACT, Sym, SymBool, kind_of, z3_value
 
@@ -830,6 +832,9 @@ class _Explorer:
             return self.fn(self.profile)
         except _Cut:
             raise
+        except SystemExit as error:
+            raised = f"called {exit_call(error)}"
+            site = self._site_of(error.__traceback__)
         except Exception as error:
             raised = f"raised {type(error).__name__}: {error}"
             site = self._site_of(error.__traceback__)
@@ -1057,22 +1062,30 @@ class _Explorer:
 
     def _pick(self, frames):
         """The innermost frame in the mechanism's file, else the innermost
-        outside this module."""
+        outside the verifier package (its time limit, this module)."""
         for filename, line in frames:
             if filename == self.user_file:
                 return filename, line
         for filename, line in frames:
-            if filename != __file__:
+            if not _in_verifier(filename):
                 return filename, line
         return self.user_file or "<unknown>", 0
 
 
+_VERIFIER = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _in_verifier(filename):
+    return os.path.abspath(filename).startswith(_VERIFIER)
+
+
 def _first_line(fn):
+    fn = inspect.unwrap(fn)  # under a time limit: the user's function
     return getattr(getattr(fn, "__code__", None), "co_firstlineno", 0)
 
 
 def _source_file(fn):
-    fn = getattr(fn, "func", fn)  # a functools.partial
+    fn = inspect.unwrap(getattr(fn, "func", fn))  # functools.partial
     code = getattr(fn, "__code__", None) or getattr(
         getattr(fn, "__call__", None), "__code__", None)
     return code.co_filename if code is not None else None

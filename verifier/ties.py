@@ -172,6 +172,25 @@ for _name in ("lt", "le", "gt", "ge", "eq", "ne"):
             _comparison(getattr(Fraction, f"__{_name}__")))
 
 
+def _leaving(name):
+    """A conversion out of exact numbers (float(), int(), round()...): the
+    comparisons made on its result are invisible here, so it counts as a
+    tie and no witness through it is called robust."""
+    convert = getattr(Fraction, name)
+
+    def leave(self, *args):
+        if _listeners:
+            _listeners[-1].append(Fraction(0))
+        return convert(Fraction(self), *args)
+    return leave
+
+
+for _name in ("__float__", "__int__", "__round__", "__floor__", "__ceil__",
+              "__trunc__", "__complex__"):
+    if hasattr(Fraction, _name):
+        setattr(_Tracked, _name, _leaving(_name))
+
+
 def _tracked_profile(shape, values):
     def bid(j, i, b):
         if shape.multi_item:
@@ -186,6 +205,8 @@ def min_gap(mechanism, shape, profile):
     """The smallest gap ``|lhs - rhs|`` over the non-degenerate comparisons
     the mechanism makes at the exact ``profile``; 0 at a tie, and
     ``math.inf`` when it makes no such comparison (no tie can matter).
+    A bid converted out of exact numbers (``float()``, ``int()``,
+    ``round()``) counts as a tie: what is compared after that is unseen.
 
     Exact numbers only, no solver. A witness is robust at margin m when
     min_gap is at least m at both its profiles, truthful and deviated.

@@ -82,7 +82,7 @@ class Phase:
 @dataclass
 class Result:
     """A proved or refuted statement beside the main verdict, such as
-    "no profitable misreport away from ties (margin 1/100)"."""
+    "DSIC away from ties (margin 1/100)"."""
 
     statement: str
     status: str
