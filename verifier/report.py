@@ -97,7 +97,7 @@ def headline(verdict):
     elif verdict.status == NONE_FOUND:
         lines.append(f"sampling only, not a proof: {_tried(verdict)}")
     else:
-        lines.append("the solver gave up before an answer; see the stop line")
+        lines.append(_undecided(verdict))
     return lines
 
 
@@ -112,6 +112,13 @@ def _property_headline(verdict):
                 f"(its query unsat)")
     if verdict.status == NONE_FOUND:
         return f"sampling only, not a proof: {_tried(verdict)}"
+    return _undecided(verdict)
+
+
+def _undecided(verdict):
+    if "--paths" in verdict.stop_reason:
+        return ("symbolic execution ran out of paths before an answer; see "
+                "the stop line")
     return "the solver gave up before an answer; see the stop line"
 
 
