@@ -22,7 +22,6 @@ import inspect
 import json
 import os
 import re
-import tempfile
 import time
 
 from mechanisms import CATALOGUE
@@ -30,6 +29,7 @@ from mechanisms.aggregation import AGGREGATIONS
 from mechanisms.cost_sharing import LOWERS
 from mechanisms.upper import UPPERS
 from verifier.certificate import tools
+from verifier.files import write_atomic
 
 from . import facts
 
@@ -210,10 +210,11 @@ def write(folder, cert, blocks):
     paths = []
     if blocks:
         path = os.path.join(folder, smtlib_name(claim_id))
-        _atomic(path, gzip.compress(smtlib_text(blocks).encode(), mtime=0))
+        data = gzip.compress(smtlib_text(blocks).encode(), mtime=0)
+        write_atomic(path, data)
         paths.append(path)
     path = os.path.join(folder, certificate_name(claim_id))
-    _atomic(path, dumps(cert).encode())
+    write_atomic(path, dumps(cert).encode())
     paths.append(path)
     return paths
 
@@ -239,19 +240,6 @@ def load_blocks(folder, name):
     with gzip.open(os.path.join(folder, name), "rt",
                    encoding="utf-8") as stream:
         return read_blocks(stream.read())
-
-
-def _atomic(path, data):
-    handle, temporary = tempfile.mkstemp(
-        prefix=".proof-", dir=os.path.dirname(os.path.abspath(path)))
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
 
 
 def _sorted(data):

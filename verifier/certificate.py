@@ -24,12 +24,12 @@ import operator
 import os
 import platform
 import sys
-import tempfile
 from fractions import Fraction
 
 import mechanisms
 
 from . import __version__
+from .files import write_atomic
 from .checker import FORMAT, VERSION, replace_bid, statement, violations
 from .entry import Entry
 from .errors import InvalidArgument
@@ -233,20 +233,7 @@ def write(path, cert):
     """Write ``cert`` to ``path`` as sorted JSON, all or nothing: a
     reader never sees half a file."""
     _refuse_floats(cert, "certificate")
-    text = json.dumps(cert, sort_keys=True, indent=2) + "\n"
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(
-        prefix=".certificate-", suffix=".json", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.chmod(temporary, 0o644)
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
+    write_atomic(path, json.dumps(cert, sort_keys=True, indent=2) + "\n")
 
 
 def load(path):

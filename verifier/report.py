@@ -12,7 +12,6 @@ self-contained: inline CSS, an inline SVG plot of the deviator's utility
 """
 
 import os
-import tempfile
 import textwrap
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +19,7 @@ from html import escape
 
 from .entry import PROPERTY_NAMES
 from .errors import DsicError
+from .files import write_atomic
 from .verdict import NONE_FOUND, REFUTED, UNKNOWN, VERIFIED
 
 EXIT_CODES = {VERIFIED: 0, NONE_FOUND: 0, REFUTED: 1, UNKNOWN: 3}
@@ -605,27 +605,6 @@ def report_suffix(path):
             f"report file {path!r} ends in {suffix or 'no suffix'!r}: name "
             f"it .md for Markdown or .html for a web page")
     return suffix
-
-
-def write_atomic(path, text):
-    """Write ``text`` to ``path`` through a temporary file in the same
-    folder and a rename: the old file stays whole if anything fails."""
-    folder = os.path.dirname(os.path.abspath(path))
-    handle, temporary = tempfile.mkstemp(prefix=".dsic-", dir=folder)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o666 & ~_umask())
-        os.replace(temporary, path)
-    except BaseException:
-        os.unlink(temporary)
-        raise
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 # ------------------------------------------------ from a stored certificate
