@@ -156,3 +156,22 @@ def test_a_single_level_auction_refuses_groups_of_two():
 
     with pytest.raises(InvalidShape, match="groups of one member"):
         check(entry.mechanism, Shape((2, 1)), **SMALL)
+
+
+def test_maximum_regret_of_first_price_is_the_whole_box_and_attained():
+    entry = CATALOGUE["first-price"]
+
+    verdict = check(entry.mechanism, Shape((1, 1)), regret=True, **SMALL)
+
+    [regret] = [r for r in verdict.results if r.statement == "maximum regret"]
+    assert regret.status == VERIFIED
+    assert regret.detail.startswith("10, attained")
+
+
+def test_maximum_regret_of_vickrey_is_zero():
+    entry = CATALOGUE["vickrey"]
+
+    verdict = check(entry.mechanism, Shape((1, 1)), regret=True, **SMALL)
+
+    [regret] = [r for r in verdict.results if r.statement == "maximum regret"]
+    assert regret.detail == "no member gains anything by misreporting"

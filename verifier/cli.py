@@ -166,6 +166,9 @@ def _check_parser(commands):
                         help=f"tie margin: a witness is robust when every "
                              f"comparison stays M from a tie (default "
                              f"{DEFAULT_MARGIN})")
+    search.add_argument("--regret", action="store_true",
+                        help="also find, with the solver, the largest gain "
+                             "any member can get in the box, exactly")
     search.add_argument("--paths", metavar="N", default=str(DEFAULT_PATHS),
                         help=f"paths symbolic execution explores in a "
                              f"plain-Python mechanism (default "
@@ -261,8 +264,12 @@ def _run_check(args, settings):
     try:
         if prop == "dsic":
             verdict = check(mechanism, shape, box, target=args.target,
-                            progress=bar, **settings)
+                            progress=bar, regret=args.regret, **settings)
         else:
+            if args.regret:
+                raise InvalidArgument(
+                    f"--regret with --property {args.property}: regret is "
+                    f"the gain from misreporting, a DSIC measure; drop one")
             del settings["margin"]      # ties matter to DSIC witnesses only
             verdict = check_property(mechanism, shape, box, prop,
                                      target=args.target, progress=bar,

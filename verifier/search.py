@@ -31,15 +31,17 @@ DEFAULT_PATHS = 5000
 def check(mechanism, shape, box=Box(Fraction(0), Fraction(10)), *, seed=0,
           engine="both", samples=DEFAULT_SAMPLES, timeout=DEFAULT_TIMEOUT,
           margin=DEFAULT_MARGIN, paths=DEFAULT_PATHS, shrink=True,
-          target=None, progress=None):
+          regret=False, target=None, progress=None):
     """Decide whether ``mechanism`` is DSIC on ``shape`` with values in
     ``box``, and return a :class:`~verifier.verdict.Verdict`.
 
     ``engine`` picks sampling, the solver or both; ``samples`` bounds the
     misreports sampled, ``timeout`` each solver query in seconds, and
     ``margin`` how far from every tie a robust witness keeps, ``paths``
-    the paths symbolic execution explores in a plain mechanism. ``target``
-    is how the certificate names the mechanism for reloading.
+    the paths symbolic execution explores in a plain mechanism. With
+    ``regret`` the solver also finds the largest gain any member can get,
+    as a side result. ``target`` is how the certificate names the
+    mechanism for reloading.
     """
     box = validate(mechanism, shape, box, engine, samples, timeout, margin)
     if not isinstance(paths, int) or paths < 1:
@@ -54,6 +56,8 @@ def check(mechanism, shape, box=Box(Fraction(0), Fraction(10)), *, seed=0,
         run.solve()
     if run.witness is not None:
         run.finish_refutation(shrink, samples, solver=engine != "sample")
+    if regret:
+        run.measure_regret()
     return run.verdict(engine, samples, target)
 
 
@@ -224,6 +228,40 @@ class _Run:
                 f"the solver answered unknown ({bad.reason}); raise "
                 f"--timeout (now {self.timeout:g} s)"))
         return None
+
+    def measure_regret(self):
+        """The largest gain any member can get in the box, exactly, as a
+        side result."""
+        mechanism = self.solver_view()
+        started = time.perf_counter()
+        answer = smt.max_regret(mechanism, self.shape, self.box,
+                                timeout=self.timeout)
+        self.phases.append(Phase("regret", time.perf_counter() - started,
+                                 {"queries": len(answer.members)}))
+        if answer.status != smt.OPTIMAL:
+            self.results.append(Result(
+                "maximum regret", UNKNOWN,
+                f"the solver answered unknown ({answer.reason}); raise "
+                f"--timeout (now {self.timeout:g} s)"))
+            return
+        if answer.value == 0:
+            detail = "no member gains anything by misreporting"
+        else:
+            reached = ("attained" if answer.attained else
+                       "a supremum, approached but not attained")
+            detail = (f"{answer.value}, {reached}, by member "
+                      f"{answer.member + 1} of group {answer.group + 1}")
+        self.results.append(Result("maximum regret", VERIFIED, detail))
+
+    def solver_view(self):
+        """The mechanism the solver queries: itself, or for plain code
+        the merged outcome of symbolic execution (read once)."""
+        if not self.mechanism.plain:
+            return self.mechanism
+        from . import symexec
+        if self.symbolic is None:
+            return self.read_plain()
+        return symexec.solver_mechanism(self.mechanism, self.symbolic)
 
     # ----------------------------------------------------------- verdict
 
