@@ -514,3 +514,21 @@ def test_a_file_target_defaults_to_two_lone_bidders_and_one_item():
 
     assert (shape.groups, shape.items, shape.valuation) == (
         (1, 1), 1, "single")
+
+
+def test_verify_cert_proves_a_plain_mechanism_again(tmp_path):
+    (tmp_path / "rules.py").write_text(
+        "def second_price(profile):\n"
+        "    bids = [group[0] for group in profile]\n"
+        "    top = 0 if bids[0] >= bids[1] else 1\n"
+        "    price = bids[1 - top]\n"
+        "    return ([[top == 0], [top == 1]],\n"
+        "            [[price if top == 0 else 0], [price if top == 1 else 0]])\n")
+    checked = dsic("check", "rules.py:second_price", "--certificate",
+                   "proof.json", cwd=tmp_path)
+
+    code, out, err = dsic("verify-cert", "proof.json", cwd=tmp_path)
+
+    assert checked[0] == 0
+    assert code == 0, err
+    assert "2 of 2 fresh queries unsat" in out

@@ -175,3 +175,16 @@ def test_maximum_regret_of_vickrey_is_zero():
 
     [regret] = [r for r in verdict.results if r.statement == "maximum regret"]
     assert regret.detail == "no member gains anything by misreporting"
+
+
+def test_a_plain_mechanism_failing_only_at_ties_is_proved_dsic_away_from_them():
+    import plain_mechanisms
+
+    verdict = check(plain(plain_mechanisms.mechanism_1), Shape((2, 2)),
+                    **SMALL)
+
+    assert verdict.status == REFUTED
+    assert verdict.witness.robust is False
+    [away] = [r for r in verdict.results
+              if r.statement.startswith("DSIC away from ties")]
+    assert away.status == VERIFIED

@@ -285,15 +285,26 @@ def reprove(cert, base=None, timeout=60.0):
     shape = Shape.from_json(cert["shape"])
     box = Box.from_json(cert["domain"])
     prop = cert["claim"]["property"]
+    if mechanism.plain:
+        from . import symexec
+        read = symexec.symbolic_mechanism(mechanism, shape, box)
+        mechanism = symexec.solver_mechanism(mechanism, read)
     if prop != "dsic":
         answer = properties.check(mechanism, shape, box, prop,
                                   timeout=timeout)
         return [(None, None, answer.status)]
     margin = cert["evidence"].get("margin")
-    answers = smt.prove_dsic(
-        mechanism, shape, box, timeout=timeout,
-        margin=None if margin is None else Fraction(margin))
-    return [(a.group + 1, a.member + 1, a.status) for a in answers]
+    margin = None if margin is None else Fraction(margin)
+    answers = []
+    for j, i in shape.members():
+        try:
+            status = smt.find_deviation(mechanism, shape, box, j, i,
+                                        timeout=timeout,
+                                        margin=margin).status
+        except smt.SolverDisagreement:
+            status = "unknown"
+        answers.append((j + 1, i + 1, status))
+    return answers
 
 
 def _refuse_floats(data, path):

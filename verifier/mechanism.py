@@ -34,6 +34,10 @@ class Mechanism:
     ``plain`` marks a black box that only runs on exact numbers;
     ``groups_of_one`` a single-level auction that needs every group to have
     one member; ``parts`` the functions whose source defines it.
+    ``held_apart(profile, margin)``, when set, says that every comparison
+    the mechanism makes at a symbolic profile is ``margin`` from a tie, for
+    rules whose comparisons are not made on :class:`~verifier.numbers.Sym`
+    (plain code read by symbolic execution).
     """
 
     name: str
@@ -44,6 +48,7 @@ class Mechanism:
     groups_of_one: bool = False
     parts: tuple = field(default=(), repr=False)
     doc: str = field(default="", repr=False)
+    held_apart: object = field(default=None, repr=False, compare=False)
 
     def accepts(self, shape):
         """Raise InvalidShape unless this mechanism is defined on ``shape``."""

@@ -245,7 +245,8 @@ def _check_number(x, what):
         hint = ""
         if isinstance(x, float):
             hint = (f"; exact results need Fraction constants, e.g. "
-                    f"{fraction_spelling(x)} instead of {x!r}")
+                    f"{fraction_spelling(x)} instead of {x!r}, and an int "
+                    f"divided by an int is a float: write Fraction(a, b)")
         raise InvalidOutcome(
             f"{what} is {x!r} of type {_type_name(x)}: expected an exact "
             f"number{hint}")

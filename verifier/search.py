@@ -117,7 +117,7 @@ class _Run:
         if capped:
             self.notes.append(
                 f"plain Python runs on exact numbers only, so sampling "
-                f"stopped at {capped} misreports, below --samples {samples}")
+                f"tries at most {capped} misreports (--samples {samples})")
         if found.best is not None:
             self.witness, self.found_by = found.best, "sampling"
 
@@ -162,13 +162,13 @@ class _Run:
         self.symbolic = result
         return symexec.solver_mechanism(self.mechanism, result)
 
-    def ask_plain(self, mechanism, j, i):
+    def ask_plain(self, mechanism, j, i, margin=None):
         """One member's query on a plain mechanism read symbolically. A
         model that does not re-check exactly lies where symbolic execution
         did not reach, and is reported as unknown."""
         try:
             return smt.find_deviation(mechanism, self.shape, self.box, j, i,
-                                      timeout=self.timeout)
+                                      timeout=self.timeout, margin=margin)
         except smt.SolverDisagreement:
             return smt.SmtAnswer(
                 "unknown", group=j, member=i,
@@ -184,7 +184,7 @@ class _Run:
                 _away_from_ties(self.margin), REFUTED,
                 f"the witness keeps every comparison at least "
                 f"{self.margin} from a tie"))
-        elif solver and not self.mechanism.plain:
+        elif solver:
             robust = self.look_away_from_ties()
             if robust is not None:
                 witness = label(self.mechanism, self.shape, robust,
@@ -204,9 +204,14 @@ class _Run:
     def look_away_from_ties(self):
         """A robust witness, or None with the proof (or the unknown) that
         there is none at this margin, recorded as a side result."""
+        mechanism = self.solver_view()
         started = time.perf_counter()
-        answers = smt.prove_dsic(self.mechanism, self.shape, self.box,
-                                 timeout=self.timeout, margin=self.margin)
+        if self.symbolic is None:
+            answers = smt.prove_dsic(mechanism, self.shape, self.box,
+                                     timeout=self.timeout, margin=self.margin)
+        else:
+            answers = [self.ask_plain(mechanism, j, i, self.margin)
+                       for j, i in self.shape.members()]
         self.phases.append(_smt_phase("away from ties", answers, started))
         statement = _away_from_ties(self.margin)
         robust = [a for a in answers if a.status == "sat"]

@@ -98,7 +98,10 @@ def _deviation_query(mechanism, shape, box, j, i, margin, polys=None):
     names = leaves(v) + leaves(b)
     facts = in_box(names, box)
     counts = {"variables": len(names), "comparisons": len(compared)}
-    if margin is not None:
+    if margin is not None and mechanism.held_apart is not None:
+        facts += [z3_value(mechanism.held_apart(p, margin))
+                  for p in (v, deviate(v, j, i, b))]
+    elif margin is not None:
         held, capped = away_from_ties(compared, margin, polys)
         facts += held
         counts.update(held_apart=len(held), not_analysed=capped)

@@ -209,7 +209,8 @@ def solver_mechanism(mechanism, result):
     profiles are refused: keep sampling the plain mechanism."""
     if not isinstance(mechanism, Mechanism):
         mechanism = plain(mechanism)
-    return replace(mechanism, rule=result.rule_for_symbolic, plain=False)
+    return replace(mechanism, rule=result.rule_for_symbolic, plain=False,
+                   held_apart=result.held_apart)
 
 
 def _has_forking(profile):

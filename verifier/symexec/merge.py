@@ -52,7 +52,8 @@ def _choice(atom, a, b):
 def _held_apart(node, margin):
     """That every comparison made on the path through ``node`` is at least
     ``margin`` from a tie, as a z3 term over the decisions below it."""
-    far = [z3.Or(a - b >= margin, b - a >= margin) for a, b in node.made]
+    far = [z3.Or(a - b >= margin, b - a >= margin) for a, b in node.made
+           if not _degenerate(a, b)]
     if node.atom is not None and not node.cut:
         parts = [_held_apart(node.children[side], margin)
                  if side in node.children else z3.BoolVal(True)
@@ -61,6 +62,14 @@ def _held_apart(node, margin):
         far.append(_choice(node.atom, *parts) if len(parts) == 2
                    else parts[0])
     return z3.And(far) if far else z3.BoolVal(True)
+
+
+def _degenerate(a, b):
+    """A comparison of a term with itself (a bid with its own sorted copy):
+    equal at every profile, so no tie to keep away from."""
+    difference = z3.simplify(a - b)
+    return z3.is_rational_value(difference) and \
+        difference.as_fraction() == 0
 
 
 def _pairs(node):
