@@ -516,3 +516,12 @@ def test_checking_a_certificate_loads_no_search_module():
 
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "[]"
+
+
+def test_a_margin_of_zero_or_below_is_refused():
+    cert = edited(first_price(), ("evidence", "margin"), "-5")
+
+    report = check_certificate(cert)
+
+    assert not report.ok
+    assert "evidence.margin is -5" in report.problems[0]

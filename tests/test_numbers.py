@@ -241,3 +241,21 @@ def test_total_and_count_of_nothing_are_zero():
     assert ops.total([]) == 0
     assert ops.count([]) == 0
     assert ops.all_of([]) is True and ops.any_of([]) is False
+
+
+def test_split_refuses_a_count_above_its_bound_on_exact_and_batch_numbers():
+    with pytest.raises(ValueError, match="from 0 to 1, got 2"):
+        ops.split(Fraction(4), Fraction(2), 1)
+    with pytest.raises(ValueError, match="from 0 to 1"):
+        ops.split(Batch([4.0]), Batch([2.0]), 1)
+
+
+def test_split_leaves_a_symbolic_count_above_its_bound_unconstrained():
+    x = Sym(z3.Real("x"))
+    k = Sym(z3.Real("k"))
+    solver = z3.Solver()
+
+    share = ops.split(x, k, 1)
+    solver.add(k.t == 2, x.t == 4, share.t == 1000)
+
+    assert solver.check() == z3.sat

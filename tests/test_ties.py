@@ -148,3 +148,22 @@ def test_solver_region_matches_min_gap_on_appendix_a(profile):
 @given(profiles(Shape((2, 1))))
 def test_solver_region_matches_min_gap_on_a_crowdfund(profile):
     _agrees("crowdfund", Shape((2, 1)), profile)
+
+
+def test_a_plain_mechanism_comparing_untracked_copies_is_not_called_robust():
+    from verifier.mechanism import plain
+    from verifier.search import check
+
+    def tie_is_free(profile):
+        a, b = Fraction(profile[0][0]), Fraction(profile[1][0])
+        if a == b:
+            return [[True], [False]], [[0], [0]]
+        top = 0 if a > b else 1
+        return ([[top == 0], [top == 1]],
+                [[b if top == 0 else 0], [a if top == 1 else 0]])
+
+    verdict = check(plain(tie_is_free), Shape((1, 1)), samples=2000,
+                    engine="sample")
+
+    assert verdict.status == "refuted"
+    assert verdict.witness.robust is not True

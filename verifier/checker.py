@@ -411,6 +411,9 @@ class _Check:
               "true, false or null")
         if margin is not None:
             margin = rational(margin, "evidence.margin")
+            if margin <= 0:
+                raise Mismatch(f"evidence.margin is {margin}: a margin from "
+                               f"ties is above 0")
         if robust is None:
             return "; not labelled robust or tie-dependent"
         if margin is None:
@@ -433,6 +436,11 @@ class _Check:
             return f"; labelled {word} at margin {margin}, not re-checked"
         untied = not isinstance(gap, Fraction)  # no comparison was made
         shown = "none, no comparison" if untied else gap
+        if untied and robust and self.mechanism.plain:
+            raise Mismatch(
+                "evidence.robust: true, but no comparison of the plain "
+                "mechanism was seen (it may compare untracked copies of the "
+                "bids), so robustness cannot be confirmed")
         self.compare("evidence.robust", robust, untied or gap >= margin,
                      f"the smallest gap from a tie is {shown} against "
                      f"margin {margin}, which gives")

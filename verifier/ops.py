@@ -190,13 +190,25 @@ def split(x, k, most):
     """
     kind = kind_of(x, k)
     if kind == EXACT:
-        return Fraction(0) if Fraction(k) == 0 else _exact(x) / Fraction(k)
+        whole = Fraction(k)
+        if whole.denominator != 1 or not 0 <= whole <= most:
+            raise ValueError(
+                f"ops.split divides by a whole number from 0 to {most}, "
+                f"got {whole}: raise most= to the largest count possible")
+        return Fraction(0) if whole == 0 else _exact(x) / whole
     if kind == BATCH:
         ka = np.asarray(_batch_array(k), dtype=float)
+        if np.any((ka < 0) | (ka > most) | (ka != np.round(ka))):
+            raise ValueError(
+                f"ops.split divides by a whole number from 0 to {most}, "
+                f"got {ka[(ka < 0) | (ka > most) | (ka != np.round(ka))][0]}"
+                f": raise most= to the largest count possible")
         return Batch(np.where(ka > 0, _batch_array(x) / np.maximum(ka, 1),
                               0.0))
-    share = z3.RealVal(0)
+    # Outside 0..most the share is left unconstrained, so that no proof can
+    # rest on a count the exact numbers would refuse.
     kt, xt = z3_value(k), z3_value(x)
+    share = z3.If(kt == 0, z3.RealVal(0), z3.FreshReal("split"))
     for c in range(most, 0, -1):
         share = z3.If(kt == c, xt / c, share)
     return Sym(share)

@@ -333,9 +333,14 @@ class _Run:
 
 def label(mechanism, shape, witness, margin):
     """Mark a witness robust when every comparison the mechanism makes at
-    both its profiles is at least ``margin`` from equality."""
-    witness.robust = ties.robust(mechanism, shape, witness, margin)
-    witness.margin = margin
+    both its profiles is at least ``margin`` from equality. A plain
+    mechanism in which no comparison was seen (it may have compared copies
+    such as ``Fraction(bid)``, which are not tracked) is left unlabelled."""
+    robust = ties.robust(mechanism, shape, witness, margin)
+    if robust and mechanism.plain and not ties.compares(mechanism, shape,
+                                                        witness):
+        robust = None
+    witness.robust, witness.margin = robust, margin
     return witness
 
 

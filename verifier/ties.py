@@ -232,6 +232,17 @@ def robust(mechanism, shape, witness, margin):
                min_gap(mechanism, shape, deviated)) >= margin
 
 
+def compares(mechanism, shape, witness):
+    """Whether the mechanism makes any tracked comparison at the witness's
+    truthful or deviated profile."""
+    j, i = witness.group, witness.member
+    deviated = tuple(tuple(witness.misreport if (g, h) == (j, i) else b
+                           for h, b in enumerate(group))
+                     for g, group in enumerate(witness.profile))
+    return (min_gap(mechanism, shape, witness.profile) != math.inf
+            or min_gap(mechanism, shape, deviated) != math.inf)
+
+
 # ---------------------------------------------------------- symbolic side
 
 @contextmanager
