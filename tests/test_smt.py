@@ -277,3 +277,22 @@ def test_unequal_shares_for_equal_bids_break_equal_treatment():
     v = answer.violation
     assert v.profile[0][0] == v.profile[0][1]
     assert v.fact["members"] == [1, 2]
+
+
+def _free_when_both_reach_five(profile):
+    """Member 1 of group 1 gets the item free when both bids reach 5."""
+    b1, b2 = profile[0][0], profile[1][0]
+    both = ops.count([b1 >= 5, b2 >= 5]) >= 2
+    return Outcome(((both,), (False,)), (Fraction(0), Fraction(0)),
+                   (((both,),), ((False,),)), ((Fraction(0),), (Fraction(0),)))
+
+
+def test_a_count_compared_with_a_constant_is_no_tie_to_keep_away_from():
+    rule = Mechanism("count-rule", _free_when_both_reach_five)
+    shape, box = Shape((1, 1)), Box(Fraction(0), Fraction(10))
+
+    answer = smt.find_deviation(rule, shape, box, 0, 0, timeout=10,
+                                margin=Fraction(2))
+
+    assert answer.status == "sat"
+    assert ties.robust(rule, shape, answer.witness, Fraction(2))

@@ -123,6 +123,8 @@ def away_from_ties(comparisons, margin, polys=None):
         if key in seen or a.eq(b):
             continue
         seen.add(key)
+        if polys.constant(a) and polys.constant(b):
+            continue    # counts and constants: no bid to keep from a tie
         same = polys.same(a, b)
         if same is True:
             continue
@@ -689,6 +691,12 @@ class _Polynomials:
                 for key, (poly, _) in pa.items()
                 if poly is not None and key in pb]
         return _or(both) if both else None
+
+    def constant(self, t):
+        """Whether every polynomial ``t`` can equal is a constant, as a
+        count of conditions is: exact numbers never record comparing it."""
+        return all(poly is not None and all(mono == () for mono in poly)
+                   for poly, _ in self.of(t).values())
 
     def of(self, t):
         hit = self.memo.get(t.get_id())
