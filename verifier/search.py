@@ -122,9 +122,7 @@ class _Run:
             self.witness, self.found_by = found.best, "sampling"
 
     def solve(self):
-        mechanism = self.mechanism
-        if mechanism.plain:
-            mechanism = self.read_plain()
+        mechanism = self.solver_view()
         started = time.perf_counter()
         if self.symbolic is None:
             answers = smt.prove_dsic(mechanism, self.shape, self.box,
