@@ -28,7 +28,7 @@ from mechanisms import CATALOGUE
 from mechanisms.aggregation import AGGREGATIONS
 from mechanisms.cost_sharing import LOWERS
 from mechanisms.upper import UPPERS
-from verifier.certificate import tools
+from verifier.certificate import sorted_keys, tools
 from verifier.files import write_atomic
 
 from . import facts
@@ -148,7 +148,7 @@ class Record:
     def certificate(self, verdict):
         """The certificate of this claim, as a JSON-ready dict."""
         first = next(iter(self.mechanisms.values()), {})
-        return _sorted({
+        return sorted_keys({
             "format": FORMAT,
             "version": VERSION,
             "tools": tools(),
@@ -240,11 +240,3 @@ def load_blocks(folder, name):
     with gzip.open(os.path.join(folder, name), "rt",
                    encoding="utf-8") as stream:
         return read_blocks(stream.read())
-
-
-def _sorted(data):
-    if isinstance(data, dict):
-        return {key: _sorted(data[key]) for key in sorted(data)}
-    if isinstance(data, list):
-        return [_sorted(x) for x in data]
-    return data

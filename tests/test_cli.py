@@ -3,7 +3,6 @@ subprocess, with mechanisms from the catalogue and from files."""
 
 import json
 import os
-import subprocess
 import sys
 import textwrap
 from fractions import Fraction
@@ -11,9 +10,8 @@ from fractions import Fraction
 import pytest
 
 import mechanisms
+from command import finish, start
 from verifier import cli, guard, sampling
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 RULES = textwrap.dedent('''
     """Mechanisms a user might write, with plain ifs."""
@@ -87,21 +85,6 @@ RULES = textwrap.dedent('''
         bid = float(profile[0][0])
         return [[bid > 5], [False]], [[0], [0]]
 ''')
-
-
-def start(*argv, cwd):
-    """Start `python -m verifier ARGV` in ``cwd``, the package from this
-    tree."""
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.Popen(
-        [sys.executable, "-m", "verifier", *argv], cwd=cwd, env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-
-
-def finish(process):
-    out, err = process.communicate(timeout=300)
-    return process.returncode, out, err
 
 
 def dsic(*argv, cwd):

@@ -4,9 +4,6 @@ the solver, certificates the checker re-checks, and `dsic check
 
 import copy
 import json
-import os
-import subprocess
-import sys
 import textwrap
 from fractions import Fraction
 
@@ -14,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from command import finish, start
 from mechanisms import CATALOGUE
 from mechanisms.upper import second_price
 from verifier import ops, report
@@ -25,7 +23,6 @@ from verifier.model import Shape
 from verifier.search import PROPERTIES, check, check_property
 from verifier.verdict import NONE_FOUND, REFUTED, UNKNOWN, VERIFIED, Box
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BOX = Box(Fraction(0), Fraction(10))
 
 RULES = textwrap.dedent('''
@@ -335,19 +332,6 @@ def _violation_section(verdict):
 
 
 # ---------------------------------------------------- the command line
-
-def start(*argv, cwd=ROOT):
-    env = dict(os.environ, PYTHONPATH=ROOT)
-    return subprocess.Popen(
-        [sys.executable, "-m", "verifier", *argv], cwd=cwd, env=env,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True)
-
-
-def finish(process):
-    out, err = process.communicate(timeout=300)
-    return process.returncode, out, err
-
 
 @pytest.fixture(scope="module")
 def runs(rules, tmp_path_factory):

@@ -86,7 +86,7 @@ def from_verdict(verdict, target, mechanism=None):
         "stop_reason": verdict.stop_reason,
         "notes": notes,
     }
-    return _sorted(cert)
+    return sorted_keys(cert)
 
 
 def tools():
@@ -320,9 +320,10 @@ def _refuse_floats(data, path):
             _refuse_floats(value, f"{path}[{n}]")
 
 
-def _sorted(data):
+def sorted_keys(data):
+    """``data`` with every dict's keys in order, as certificates keep them."""
     if isinstance(data, dict):
-        return {key: _sorted(data[key]) for key in sorted(data)}
+        return {key: sorted_keys(data[key]) for key in sorted(data)}
     if isinstance(data, list):
-        return [_sorted(x) for x in data]
+        return [sorted_keys(x) for x in data]
     return data

@@ -158,6 +158,26 @@ def _exact_bid(shape, bid, what):
                  for r, x in enumerate(bid))
 
 
+def flatten(shape, profile):
+    """Every number of ``profile`` in order: member after member, item
+    after item."""
+    return [Fraction(x) for group in profile for bid in group
+            for x in (bid if shape.multi_item else (bid,))]
+
+
+def unflatten(shape, numbers):
+    """The profile whose :func:`flatten` is ``numbers``."""
+    m = shape.items if shape.multi_item else 1
+    bids = [tuple(numbers[a * m:(a + 1) * m]) for a in range(shape.n)]
+    if not shape.multi_item:
+        bids = [b[0] for b in bids]
+    profile, at = [], 0
+    for members in shape.groups:
+        profile.append(tuple(bids[at:at + members]))
+        at += members
+    return tuple(profile)
+
+
 # -------------------------------------------------------------- outcomes
 
 @dataclass(frozen=True)

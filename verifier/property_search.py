@@ -25,6 +25,7 @@ from .candidates import Domain
 from .entry import PROPERTY_NAMES
 from .errors import DsicError, InvalidArgument, InvalidOutcome
 from .mechanism import as_outcome, batch_profile, format_profile, run_guarded
+from .model import flatten, unflatten
 from .search import (
     DEFAULT_MARGIN, DEFAULT_PATHS, DEFAULT_SAMPLES, DEFAULT_TIMEOUT,
     PROPERTIES, _Run, _smt_phase, validate,
@@ -335,7 +336,7 @@ class _Simplify:
                                                  run.prop)
         self.low, self.high = run.box.low, run.box.high
         self.violation = run.witness
-        self.numbers = _flat(self.shape, self.violation.profile)
+        self.numbers = flatten(self.shape, self.violation.profile)
         self.size_before = size(self.numbers)
         self.evaluations = self.moves = 0
 
@@ -360,7 +361,7 @@ class _Simplify:
             if self.evaluations >= SHRINK_BUDGET:
                 return False
             self.evaluations += 1
-            values = _unflat(self.shape, numbers)
+            values = unflatten(self.shape, numbers)
             try:
                 found = violation_at(self.mechanism, self.shape, values,
                                      self.prop)
@@ -371,23 +372,6 @@ class _Simplify:
                 self.moves += 1
                 return True
         return False
-
-
-def _flat(shape, profile):
-    return [Fraction(x) for group in profile for bid in group
-            for x in (bid if shape.multi_item else (bid,))]
-
-
-def _unflat(shape, numbers):
-    m = shape.items if shape.multi_item else 1
-    bids = [tuple(numbers[a * m:(a + 1) * m]) for a in range(shape.n)]
-    if not shape.multi_item:
-        bids = [b[0] for b in bids]
-    profile, at = [], 0
-    for members in shape.groups:
-        profile.append(tuple(bids[at:at + members]))
-        at += members
-    return tuple(profile)
 
 
 # ------------------------------------------- float screens, per property

@@ -116,8 +116,9 @@ class _Run:
         capped = found.phase.counts.get("budget_capped_at")
         if capped:
             self.notes.append(
-                f"plain Python runs on exact numbers only, so sampling "
-                f"tries at most {capped} misreports (--samples {samples})")
+                f"sampling evaluated plain Python on exact numbers, so it "
+                f"stopped at {capped} misreports, fewer than the {samples} "
+                f"that --samples allows")
         if found.best is not None:
             self.witness, self.found_by = found.best, "sampling"
 

@@ -23,6 +23,7 @@ from fractions import Fraction
 from .deviation import deviation_from, exact_deviation
 from .errors import InvalidArgument
 from .mechanism import run_guarded
+from .model import flatten, unflatten
 from .verdict import Phase
 
 NARROWINGS = 64   # intervals around a number, each half the one before
@@ -202,23 +203,14 @@ def _refuse_unshrinkable(witness, numbers, low, high, keep):
 
 def _numbers(shape, witness):
     """The witness's numbers: the profile's, then the misreport's."""
-    flat = []
-    for group in witness.profile:
-        for bid in group:
-            flat.extend(bid if shape.multi_item else (bid,))
     misreport = witness.misreport
-    flat.extend(misreport if shape.multi_item else (misreport,))
-    return [Fraction(q) for q in flat]
+    return flatten(shape, witness.profile) + [
+        Fraction(q) for q in (misreport if shape.multi_item
+                              else (misreport,))]
 
 
 def _rebuild(shape, numbers):
     """(profile, misreport) from the flat numbers of :func:`_numbers`."""
     m = shape.items if shape.multi_item else 1
-    bids = [tuple(numbers[a * m:(a + 1) * m]) for a in range(shape.n + 1)]
-    if not shape.multi_item:
-        bids = [b[0] for b in bids]
-    profile, at = [], 0
-    for members in shape.groups:
-        profile.append(tuple(bids[at:at + members]))
-        at += members
-    return tuple(profile), bids[-1]
+    misreport = tuple(numbers[-m:]) if shape.multi_item else numbers[-1]
+    return unflatten(shape, numbers[:-m]), misreport
